@@ -1,0 +1,19 @@
+# reasoniqa workflow: a table of contents. Each rule calls one `reasoniqa <step>`; logic lives in src/.
+# Run: snakemake --cores all --resources gpu=1     (dvc.yaml is generated from this DAG: see README)
+
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/model.smk"
+include: "workflow/rules/train.smk"
+include: "workflow/rules/predict.smk"
+include: "workflow/rules/render.smk"
+
+
+rule all:
+    input:
+        TABLE1,
+        FIG_SCATTER,

@@ -1,0 +1,11 @@
+"""reasoniqa: reasoned, stable blind image quality assessment with vision-language models.
+
+The package is the logic; Snakemake and DVC only call its CLI (`reasoniqa <step>`).
+Heavy imports (torch, transformers) live inside the steps so `reasoniqa --help` stays fast.
+"""
+
+__version__ = "0.1.0"
+
+
+class UserError(Exception):
+    """A mistake in the user's input (config, paths, data): reported as one line, exit code 2."""

@@ -1,0 +1,3 @@
+from reasoniqa.cli import main
+
+raise SystemExit(main())

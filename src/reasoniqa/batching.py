@@ -1,0 +1,44 @@
+"""Turn conversation records into model inputs: prompt through the processor, answer-only labels."""
+
+from __future__ import annotations
+
+from reasoniqa.images import load_image
+
+IGNORE = -100
+
+
+def encode_record(processor, record: dict) -> dict:
+    """Token ids of prompt + answer + eos, labels masking the prompt, and pixel values if any."""
+    import torch
+
+    images = [load_image(record["image"])] if record.get("image") else None
+    enc = processor(text=[record["prompt"]], images=images, return_tensors="pt")
+    prompt_ids = enc["input_ids"][0].tolist()
+    tok = processor.tokenizer
+    answer_ids = tok(record["answer"], add_special_tokens=False)["input_ids"] + [tok.eos_token_id]
+    item = {
+        "input_ids": prompt_ids + answer_ids,
+        "labels": [IGNORE] * len(prompt_ids) + answer_ids,
+    }
+    if images is not None:
+        item["pixel_values"] = enc["pixel_values"][0].to(torch.float32)
+    return item
+
+
+def collate(items: list[dict], pad_id: int) -> dict:
+    """Right-pad a training batch (the loss ignores padding; no last-position reads here)."""
+    import torch
+
+    width = max(len(it["input_ids"]) for it in items)
+    ids = torch.full((len(items), width), pad_id, dtype=torch.long)
+    labels = torch.full((len(items), width), IGNORE, dtype=torch.long)
+    mask = torch.zeros((len(items), width), dtype=torch.long)
+    for i, it in enumerate(items):
+        n = len(it["input_ids"])
+        ids[i, :n] = torch.tensor(it["input_ids"])
+        labels[i, :n] = torch.tensor(it["labels"])
+        mask[i, :n] = 1
+    batch = {"input_ids": ids, "attention_mask": mask, "labels": labels}
+    if "pixel_values" in items[0]:
+        batch["pixel_values"] = torch.stack([it["pixel_values"] for it in items])
+    return batch

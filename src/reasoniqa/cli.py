@@ -1,0 +1,169 @@
+"""`reasoniqa <step>`: one subcommand per workflow step. Thin: parse, call the library, report.
+
+User mistakes (UserError) print one line and exit 2; heavy imports happen inside the steps.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from reasoniqa import UserError, __version__
+
+log = logging.getLogger("reasoniqa")
+
+
+def _setup_logging(log_file: str | None) -> None:
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if log_file:
+        Path(log_file).parent.mkdir(parents=True, exist_ok=True)
+        handlers.append(logging.FileHandler(log_file, mode="w"))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s",
+                        handlers=handlers, force=True)
+
+
+def cmd_build_model(a):
+    from reasoniqa.model.tiny import build_tiny_llava
+
+    cfg = _cfg(a)
+    if cfg["model"]["source"] != "embedded":
+        raise UserError("build-model builds the embedded model only; model.source is "
+                        f"{cfg['model']['source']!r}")
+    from reasoniqa.io import atomic_dir
+
+    with atomic_dir(a.out) as tmp:
+        build_tiny_llava(cfg, tmp)
+    log.info("built embedded model in %s", a.out)
+
+
+def cmd_synthesize(a):
+    from reasoniqa.data.synth import synthesize
+
+    cfg = _cfg(a)
+    spec = _dataset_spec(cfg, a.dataset)
+    n = synthesize(a.dataset, spec, a.out)
+    log.info("wrote %d images to %s", n, a.out)
+
+
+def cmd_labels(a):
+    from reasoniqa.data.manifest import load_manifest
+    from reasoniqa.io import write_jsonl
+    from reasoniqa.records import one_stage_records
+
+    cfg = _cfg(a)
+    frame, _ = load_manifest(a.data)
+    records = one_stage_records(frame, a.dataset, cfg)
+    write_jsonl(a.out, records)
+    log.info("wrote %d one-stage records to %s", len(records), a.out)
+
+
+def cmd_train(a):
+    from reasoniqa.train import train
+
+    cfg = _cfg(a)
+    stats = train(cfg, a.base, a.records, a.seed, a.out, a.checkpoints)
+    log.info("train stats: %s", stats)
+
+
+def cmd_score_split(a):
+    from reasoniqa.data.manifest import load_manifest
+    from reasoniqa.io import write_csv
+    from reasoniqa.prompts import rate_prompt
+    from reasoniqa.scoring import load_method_model, score_frame
+
+    cfg = _cfg(a)
+    frame, _ = load_manifest(a.data, split=a.split)
+    model, processor = load_method_model(cfg, a.base, a.adapter)
+    pred = score_frame(cfg, model, processor, frame, rate_prompt(cfg))
+    write_csv(a.out, pred)
+    log.info("scored %d images -> %s", len(pred), a.out)
+
+
+def cmd_evaluate(a):
+    from reasoniqa.evaluate import evaluate
+
+    evaluate(_cfg(a), a.predictions, a.table, a.metrics)
+
+
+def cmd_plot_scatter(a):
+    from reasoniqa.render import plot_scatter
+
+    plot_scatter(a.predictions, a.out)
+
+
+def _cfg(a) -> dict:
+    from reasoniqa.config import load_config
+
+    return load_config(a.config)
+
+
+def _dataset_spec(cfg: dict, name: str) -> dict:
+    if name not in cfg["datasets"]:
+        raise UserError(f"dataset {name!r} is not defined in the config (known: {', '.join(cfg['datasets'])})")
+    return cfg["datasets"][name]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="reasoniqa", description="Reasoned, stable blind image quality assessment with VLMs: workflow steps.")
+    p.add_argument("--version", action="version", version=__version__)
+    sub = p.add_subparsers(dest="step", required=True, metavar="STEP")
+
+    def step(name, func, help_):
+        s = sub.add_parser(name, help=help_, description=help_)
+        s.add_argument("--config", default="config/config.yaml", help="workflow config (YAML)")
+        s.add_argument("--log", help="also write the log to this file")
+        s.set_defaults(func=func)
+        return s
+
+    s = step("build-model", cmd_build_model, "build the embedded tiny LLaVA (random init) and save it")
+    s.add_argument("--out", required=True)
+
+    s = step("synthesize", cmd_synthesize, "make a synthetic stand-in dataset from shipped photographs")
+    s.add_argument("--dataset", required=True)
+    s.add_argument("--out", required=True)
+
+    s = step("labels", cmd_labels, "write the conversation records of a dataset (JSONL)")
+    s.add_argument("--dataset", required=True)
+    s.add_argument("--data", required=True, help="dataset folder holding manifest.csv")
+    s.add_argument("--out", required=True)
+
+    s = step("train", cmd_train, "LoRA-tune the base model on records (resumes from checkpoints)")
+    s.add_argument("--base", required=True, help="base model folder or id")
+    s.add_argument("--records", nargs="+", required=True)
+    s.add_argument("--seed", type=int, required=True)
+    s.add_argument("--out", required=True, help="adapter folder")
+    s.add_argument("--checkpoints", required=True, help="checkpoint folder (kept across runs for resume)")
+
+    s = step("score-split", cmd_score_split, "score one split of a dataset with a method's model")
+    s.add_argument("--base", required=True)
+    s.add_argument("--adapter", help="LoRA adapter folder (none: the zero-shot base)")
+    s.add_argument("--data", required=True)
+    s.add_argument("--split", default="test")
+    s.add_argument("--out", required=True)
+
+    s = step("evaluate", cmd_evaluate, "correlation table and metrics from prediction files")
+    s.add_argument("--predictions", nargs="+", required=True,
+                   help="files named predictions/<method>/seed<S>/<dataset>.csv")
+    s.add_argument("--table", required=True, help="CSV path; a Markdown twin is written beside it")
+    s.add_argument("--metrics", required=True)
+
+    s = step("plot-scatter", cmd_plot_scatter, "predicted vs ground-truth score scatter (PNG)")
+    s.add_argument("--predictions", nargs="+", required=True)
+    s.add_argument("--out", required=True)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _setup_logging(args.log)
+    try:
+        args.func(args)
+    except UserError as exc:
+        print(f"reasoniqa {args.step}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"reasoniqa {args.step}: interrupted", file=sys.stderr)
+        return 130
+    return 0

@@ -1,0 +1,78 @@
+"""Load and validate the workflow config (the same JSON schema Snakemake validates against)."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from pathlib import Path
+
+import yaml
+
+from reasoniqa import UserError
+
+SCHEMA_PATH = Path(__file__).parent / "schemas" / "config.schema.yaml"
+
+
+def _schema() -> dict:
+    return yaml.safe_load(SCHEMA_PATH.read_text())
+
+
+def _fill_defaults(node: dict, schema: dict) -> None:
+    """Insert schema `default`s for missing keys (what snakemake.utils.validate(set_default=True) does)."""
+    for key, sub in schema.get("properties", {}).items():
+        if key not in node and "default" in sub:
+            node[key] = copy.deepcopy(sub["default"])
+        if isinstance(node.get(key), dict) and sub.get("type") == "object":
+            _fill_defaults(node[key], sub)
+    extra = schema.get("additionalProperties")
+    if isinstance(extra, dict) and extra.get("type") == "object":
+        for key, value in node.items():
+            if key not in schema.get("properties", {}) and isinstance(value, dict):
+                _fill_defaults(value, extra)
+
+
+def validate_config(cfg: dict, source: str = "config") -> dict:
+    """Validate against the schema and cross-field rules; return a copy with defaults filled in."""
+    import jsonschema
+
+    if not isinstance(cfg, dict):
+        raise UserError(f"{source}: top level must be a mapping, got {type(cfg).__name__}")
+    schema = _schema()
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(cfg))
+    if error is not None:
+        where = ".".join(str(p) for p in error.absolute_path) or "(top level)"
+        raise UserError(f"{source}: {where}: {error.message}")
+    cfg = copy.deepcopy(cfg)
+    _fill_defaults(cfg, schema)
+    for key in ("train_datasets", "test_datasets"):
+        for name in cfg[key]:
+            if name not in cfg["datasets"]:
+                raise UserError(f"{source}: {key}: dataset {name!r} is not defined under datasets")
+    levels = cfg["levels"]
+    if len(levels["words"]) != len(levels["weights"]):
+        raise UserError(f"{source}: levels: {len(levels['words'])} words but {len(levels['weights'])} weights")
+    if len(set(levels["words"])) != len(levels["words"]):
+        raise UserError(f"{source}: levels.words: duplicate level word")
+    for name, spec in cfg["datasets"].items():
+        lo, hi = spec.get("mos_scale", [0, 1])
+        if not lo < hi:
+            raise UserError(f"{source}: datasets.{name}.mos_scale: low {lo} must be below high {hi}")
+    return cfg
+
+
+def load_config(path: str | Path) -> dict:
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"config file not found: {path}")
+    try:
+        cfg = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise UserError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
+    return validate_config(cfg, source=str(path))
+
+
+def section_hash(*sections) -> str:
+    """Stable hash of config sections, recorded next to artifacts they produced."""
+    blob = json.dumps(sections, sort_keys=True, default=str).encode()
+    return hashlib.sha256(blob).hexdigest()[:16]

@@ -1,0 +1,1 @@
+"""Datasets: synthetic stand-ins and the manifest format every later step reads."""

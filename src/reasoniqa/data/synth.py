@@ -1,0 +1,88 @@
+"""Synthetic stand-ins of the real datasets, made from photographs shipped inside packages.
+
+Contents are square crops of the photographs; the split is content-disjoint (held-out photographs
+form the test split). Each crop gets several distorted versions and a MOS from the psychometric model.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from reasoniqa import UserError
+from reasoniqa.data import distortions as D
+from reasoniqa.data import psychometric
+from reasoniqa.data.manifest import COLUMNS, normalized_score
+from reasoniqa.data.photos import PHOTOS, load_photo
+from reasoniqa.io import atomic_dir, write_json
+
+
+def _crop(photo: np.ndarray, size: int, rng) -> np.ndarray:
+    from PIL import Image
+
+    h, w = photo.shape[:2]
+    side = int(min(h, w) * rng.uniform(0.5, 1.0))
+    y, x = rng.integers(0, h - side + 1), rng.integers(0, w - side + 1)
+    crop = Image.fromarray(photo[y : y + side, x : x + side]).resize((size, size), Image.LANCZOS)
+    return np.asarray(crop) / 255.0
+
+
+def _pick_distortions(spec: dict, rng) -> dict[str, float]:
+    lo, hi = spec.get("distortions_per_image", [1, 1])
+    count = min(int(rng.integers(lo, hi + 1)), len(spec["distortions"]))
+    names = list(rng.choice(spec["distortions"], size=count, replace=False))
+    if "dark" in names and "bright" in names:  # opposite exposure errors do not co-occur
+        names.remove("bright")
+    # Squared uniform: mild distortions are common, severe ones rare (as in in-the-wild collections).
+    return {str(n): round(float(rng.uniform(0.0, 1.0) ** 2), 4) for n in names}
+
+
+def synthesize(name: str, spec: dict, out: str | Path, progress: bool = True) -> int:
+    """Write <out>/{images/, manifest.csv, dataset.json}; return the number of images."""
+    import pandas as pd
+    from PIL import Image
+    from tqdm import tqdm
+
+    unknown = [p for p in spec.get("test_photos", []) if p not in PHOTOS]
+    if unknown:
+        raise UserError(f"datasets.{name}.test_photos: unknown photograph {unknown[0]!r}")
+    rng = np.random.default_rng(spec.get("seed", 0))
+    lo, hi = spec.get("mos_scale", [0, 1])
+    lower_is_better = spec.get("lower_is_better", False)
+    rater_bias = rng.normal(0, psychometric.RATER_BIAS_SD, spec.get("raters", 20))
+    rows = []
+    with atomic_dir(out) as tmp:
+        (tmp / "images").mkdir()
+        jobs = [(p, c) for p in sorted(PHOTOS) for c in range(spec["crops_per_photo"])]
+        for photo_name, crop_idx in tqdm(jobs, desc=f"synthesize {name}", disable=not progress):
+            photo = load_photo(photo_name)
+            pristine = _crop(photo, spec["image_size"], rng)
+            content_quality = float(rng.uniform(0.85, 1.0))
+            for version in range(spec["versions_per_crop"]):
+                applied = _pick_distortions(spec, rng)
+                img = D.apply(pristine, applied, rng)
+                ratings = psychometric.rate(psychometric.true_quality(applied, content_quality), rater_bias, rng)
+                # Subjective scale: ratings in [0,1] higher-better -> dataset scale and direction.
+                raw = lo + (hi - lo) * ((1 - ratings) if lower_is_better else ratings)
+                image_name = f"{photo_name}_{crop_idx:02d}_{version:02d}.png"
+                Image.fromarray(D.to_uint8(img)).save(tmp / "images" / image_name)
+                mos = float(raw.mean())
+                rows.append(
+                    {
+                        "name": image_name,
+                        "path": f"images/{image_name}",
+                        "mos": round(mos, 4),
+                        "mos_std": round(float(raw.std(ddof=1)) if len(raw) > 1 else 0.0, 4),
+                        "score": round(float(normalized_score(mos, lo, hi, lower_is_better)), 6),
+                        "split": "test" if photo_name in spec.get("test_photos", []) else "train",
+                        "content": f"{photo_name}_{crop_idx:02d}",
+                        "distortions": ";".join(f"{k}:{v}" for k, v in applied.items()),
+                    }
+                )
+        pd.DataFrame(rows, columns=COLUMNS).to_csv(tmp / "manifest.csv", index=False)
+        write_json(
+            tmp / "dataset.json",
+            {"name": name, "kind": "synthetic", "mos_scale": [lo, hi], "lower_is_better": lower_is_better},
+        )
+    return len(rows)

@@ -1,0 +1,35 @@
+"""Load a base model + processor by folder or id, the one path for the tiny and the 7B model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reasoniqa import UserError
+
+
+def load_base(source: str | Path, cfg: dict, attn: str | None = None):
+    import torch
+    from transformers import AutoModelForImageTextToText, AutoProcessor
+
+    trust = bool(cfg["model"].get("trust_remote_code", False))
+    dtype = getattr(torch, cfg["model"].get("dtype", "float32"))
+    kwargs = {"dtype": dtype, "trust_remote_code": trust}
+    if attn:
+        kwargs["attn_implementation"] = attn
+    try:
+        processor = AutoProcessor.from_pretrained(source, trust_remote_code=trust)
+        model = AutoModelForImageTextToText.from_pretrained(source, **kwargs)
+    except OSError as exc:
+        raise UserError(f"cannot load model from {source}: {str(exc).splitlines()[0]}") from None
+    processor.tokenizer.padding_side = "left"
+    return model.eval(), processor
+
+
+def base_source(cfg: dict, built_dir: str | Path) -> str:
+    """Where the base model lives: the built embedded folder, or the configured id/folder."""
+    src = cfg["model"]["source"]
+    return str(built_dir) if src == "embedded" else src
+
+
+def model_dir_ok(path: str | Path) -> bool:
+    return (Path(path) / "config.json").is_file()

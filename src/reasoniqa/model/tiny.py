@@ -1,0 +1,102 @@
+"""The embedded default model: a tiny LLaVA (CLIP vision + Llama text) built from config, random init.
+
+Saved with `save_pretrained` so it loads back through AutoModelForImageTextToText / AutoProcessor,
+exactly like llava-hf/llava-1.5-7b-hf.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reasoniqa.prompts import IMAGE_TOKEN, tokenizer_corpus
+
+SPECIALS = ["<unk>", "<s>", "</s>", "<pad>", IMAGE_TOKEN]
+
+
+def build_tokenizer(corpus: list[str], vocab_size: int):
+    """A byte-level BPE trained on the project's own label text: multi-token words and leading spaces
+    behave as with real LLM tokenizers."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    tok = Tokenizer(models.BPE(unk_token="<unk>"))
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        special_tokens=SPECIALS,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    tok.train_from_iterator(corpus * 4, trainer=trainer)
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tok,
+        unk_token="<unk>",
+        bos_token="<s>",
+        eos_token="</s>",
+        pad_token="<pad>",
+        extra_special_tokens={"image_token": IMAGE_TOKEN},
+        padding_side="left",
+    )
+
+
+def build_tiny_llava(cfg: dict, out: str | Path) -> None:
+    """Build tokenizer, processor and random-init model from `cfg['model']['embedded']`; save to `out`."""
+    import torch
+    from transformers import (
+        CLIPImageProcessorPil,
+        CLIPVisionConfig,
+        LlamaConfig,
+        LlavaConfig,
+        LlavaForConditionalGeneration,
+        LlavaProcessor,
+    )
+
+    e = cfg["model"]["embedded"]
+    torch.manual_seed(e["seed"])
+    tokenizer = build_tokenizer(tokenizer_corpus(cfg), e["vocab_size"])
+    image_token_id = tokenizer.convert_tokens_to_ids(IMAGE_TOKEN)
+    n_patches = (e["image_size"] // e["patch_size"]) ** 2
+    vision = CLIPVisionConfig(
+        hidden_size=e["vision_hidden"],
+        intermediate_size=2 * e["vision_hidden"],
+        num_hidden_layers=e["vision_layers"],
+        num_attention_heads=e["vision_heads"],
+        image_size=e["image_size"],
+        patch_size=e["patch_size"],
+    )
+    text = LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=e["text_hidden"],
+        intermediate_size=e["intermediate"],
+        num_hidden_layers=e["text_layers"],
+        num_attention_heads=e["text_heads"],
+        num_key_value_heads=e["text_heads"],
+        max_position_embeddings=512,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    config = LlavaConfig(
+        vision_config=vision,
+        text_config=text,
+        image_token_index=image_token_id,
+        image_seq_length=n_patches,
+        vision_feature_select_strategy="default",  # drop CLS, as llava-1.5
+        vision_feature_layer=-1,
+    )
+    model = LlavaForConditionalGeneration(config).eval()
+    image_processor = CLIPImageProcessorPil(
+        size={"shortest_edge": e["image_size"]},
+        crop_size={"height": e["image_size"], "width": e["image_size"]},
+    )
+    processor = LlavaProcessor(
+        image_processor=image_processor,
+        tokenizer=tokenizer,
+        patch_size=e["patch_size"],
+        vision_feature_select_strategy="default",
+        num_additional_image_tokens=1,  # the CLS token the vision tower adds
+    )
+    Path(out).mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(out)
+    processor.save_pretrained(out)

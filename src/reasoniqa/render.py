@@ -1,0 +1,25 @@
+"""Figures (seaborn). One function per figure; each figure has exactly one Snakemake target."""
+
+from __future__ import annotations
+
+from reasoniqa.evaluate import parse_prediction_path
+from reasoniqa.io import atomic_path
+
+
+def plot_scatter(pred_files: list[str], out: str) -> None:
+    """Predicted expected score (1-5) against the normalized ground truth, one panel per method."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import pandas as pd
+    import seaborn as sns
+
+    frames = [pd.read_csv(f).assign(**parse_prediction_path(f)) for f in pred_files]
+    data = pd.concat(frames, ignore_index=True)
+    sns.set_theme(style="whitegrid", context="paper")
+    grid = sns.relplot(data=data, x="score", y="pred_score", hue="dataset", col="method",
+                       kind="scatter", height=3.2, aspect=1.0, s=18, alpha=0.7)
+    grid.set_axis_labels("ground truth (normalized MOS, higher = better)", "predicted score (1-5)")
+    grid.figure.suptitle("Predicted quality vs subjective score (test splits)", y=1.03)
+    with atomic_path(out) as tmp:
+        grid.figure.savefig(tmp, format="png", dpi=120, bbox_inches="tight")

@@ -1,0 +1,34 @@
+from snakemake.utils import validate
+
+
+validate(config, "../schemas/config.schema.yaml")
+
+# The config file the steps read: the last --configfile given, else the default.
+CONFIG = (
+    str(workflow.configfiles[-1]) if workflow.configfiles else "config/config.yaml"
+)
+CONFIG = os.path.relpath(CONFIG) if os.path.isabs(CONFIG) else CONFIG
+EMBEDDED = config["model"]["source"] == "embedded"
+BASE = "results/models/base" if EMBEDDED else config["model"]["source"]
+TRAINED = [m for m in config["methods"] if m != "zero_shot"]
+SEEDS = config["seeds"]
+
+PREDICTIONS = expand(
+    "results/predictions/{method}/seed{seed}/{dataset}.csv",
+    method=config["methods"],
+    seed=SEEDS,
+    dataset=config["test_datasets"],
+)
+TABLE1 = "results/tables/table1_correlations.csv"
+FIG_SCATTER = "results/figures/scatter_pred_vs_mos.png"
+
+
+wildcard_constraints:
+    seed=r"\d+",
+    dataset=r"[A-Za-z0-9_\-]+",
+    method=r"[a-z_]+",
+
+
+def base_model_input(wildcards=None):
+    """The built embedded model folder, or nothing when the base is a hub id/local folder."""
+    return [BASE] if EMBEDDED else []

@@ -1,0 +1,17 @@
+rule train:
+    input:
+        base=base_model_input,
+        records=expand("results/labels/{dataset}.jsonl", dataset=config["train_datasets"]),
+    output:
+        directory("results/adapters/{method}/seed{seed}"),
+    params:
+        train=config["train"],
+        base=BASE,
+        checkpoints="results/checkpoints/{method}/seed{seed}",
+    resources:
+        gpu=1,
+    log:
+        "logs/train/{method}/seed{seed}.log",
+    shell:
+        "reasoniqa train --config {CONFIG} --base {params.base} --records {input.records} "
+        "--seed {wildcards.seed} --out {output} --checkpoints {params.checkpoints} --log {log}"
