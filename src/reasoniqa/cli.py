@@ -93,6 +93,17 @@ def cmd_plot_scatter(a):
     plot_scatter(a.predictions, a.out)
 
 
+def cmd_dvc_yaml(a):
+    from reasoniqa.dvcgen import render_dvc_yaml
+    from reasoniqa.io import write_text
+
+    text = render_dvc_yaml(a.config)
+    if a.out == "-":
+        sys.stdout.write(text)
+    else:
+        write_text(a.out, text)
+
+
 def _cfg(a) -> dict:
     from reasoniqa.config import load_config
 
@@ -152,6 +163,8 @@ def build_parser() -> argparse.ArgumentParser:
     s = step("plot-scatter", cmd_plot_scatter, "predicted vs ground-truth score scatter (PNG)")
     s.add_argument("--predictions", nargs="+", required=True)
     s.add_argument("--out", required=True)
+    s = step("dvc-yaml", cmd_dvc_yaml, "generate dvc.yaml from the Snakemake DAG")
+    s.add_argument("--out", default="dvc.yaml", help="output path, or - for stdout")
     return p
 
 

@@ -3,9 +3,11 @@ from snakemake.utils import validate
 
 validate(config, "../schemas/config.schema.yaml")
 
-# The config file the steps read: the last --configfile given, else the default.
+# The config file the steps read: the last --configfile given on the command line, else the default.
 CONFIG = (
-    str(workflow.configfiles[-1]) if workflow.configfiles else "config/config.yaml"
+    str(workflow.overwrite_configfiles[-1])
+    if workflow.overwrite_configfiles
+    else "config/config.yaml"
 )
 CONFIG = os.path.relpath(CONFIG) if os.path.isabs(CONFIG) else CONFIG
 EMBEDDED = config["model"]["source"] == "embedded"

@@ -1,0 +1,36 @@
+# The README's two commands: `make run` (embedded workflow) and `make test` (test suite).
+# Both start from a machine with only python3 + pip: they create .venv and install the pins.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: install run test bench dvc-yaml clean
+
+install: $(STAMP)
+
+# torch first, pinned (the CPU wheel); an unpinned torch would pull a multi-GB CUDA build. Never torchvision.
+$(STAMP): requirements.txt pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check torch==2.13.0 2>&1 | grep -v "^WARNING: Location" || true
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt 2>&1 | grep -v "^WARNING: Location" || true
+	$(BIN)/pip install -q --disable-pip-version-check --no-deps -e . 2>&1 | grep -v "^WARNING: Location" || true
+	$(BIN)/python -c "import torch, transformers, peft, snakemake, dvc, reasoniqa" # fail here, not later
+	@if $(BIN)/python -c "import torchvision" 2>/dev/null; then echo "torchvision must not be installed"; exit 1; fi
+	touch $(STAMP)
+
+run: install
+	$(BIN)/snakemake --cores all --resources gpu=1
+
+test: install
+	$(BIN)/python -m pytest -q
+
+bench: install
+	$(BIN)/python benchmarks/run.py
+
+dvc-yaml: install
+	$(BIN)/reasoniqa dvc-yaml --out dvc.yaml
+
+clean:
+	rm -rf results logs .snakemake

@@ -1,0 +1,87 @@
+"""Generate dvc.yaml from the Snakemake DAG, so both orchestrators run the same commands.
+
+Snakemake is the source: each job of its DAG becomes one DVC stage with the same command, deps and
+outs.
+A test regenerates the file and fails if the committed dvc.yaml differs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+from pathlib import Path
+
+from reasoniqa import UserError
+
+# Config sections each rule reads: DVC reruns a stage when one of them changes (Snakemake does the
+# same through the rules' `params:`).
+RULE_PARAMS = {
+    "synthesize": ["datasets"],
+    "labels": ["levels", "prompts"],
+    "build_model": ["model"],
+    "train": ["train", "model", "levels", "prompts", "train_datasets"],
+    "score_split": ["predict", "levels", "prompts"],
+    "evaluate": ["levels"],
+}
+SKIP_RULES = {"all"}
+
+
+def dag_jobs(configfile: str, snakefile: str = "Snakefile") -> list[dict]:
+    """Every job of the full DAG (as with --forceall): rule, inputs, outputs, shell command.
+
+    Uses Snakemake's API as its own `--filegraph` does; `--detailed-summary` cannot be used since it
+    shows commands only for outputs that already exist.
+    """
+    from snakemake.api import SnakemakeApi
+    from snakemake.settings.types import ConfigSettings, DAGSettings, OutputSettings, ResourceSettings
+
+    if not Path(snakefile).is_file():
+        raise UserError(f"no {snakefile} in {Path.cwd()}: run from the project root")
+    with contextlib.redirect_stderr(io.StringIO()), SnakemakeApi(OutputSettings()) as api:
+        workflow_api = api.workflow(
+            resource_settings=ResourceSettings(cores=1),
+            config_settings=ConfigSettings(configfiles=[Path(configfile)]),
+            snakefile=Path(snakefile),
+        )
+        dag_api = workflow_api.dag(dag_settings=DAGSettings(forceall=True))
+        workflow = dag_api.workflow_api._workflow
+        workflow._prepare_dag(forceall=True, ignore_incomplete=True, lock_warn_only=True)
+        workflow._build_dag()
+        return [
+            {"rule": job.rule.name, "inputs": [str(f) for f in job.input],
+             "outputs": [str(f) for f in job.output], "cmd": job.shellcmd}
+            for job in workflow.dag.jobs
+        ]
+
+
+def _stage_name(rule: str, first_output: str) -> str:
+    slug = re.sub(r"^(results|resources)/", "", first_output)
+    slug = re.sub(r"\.[A-Za-z0-9]+$", "", slug)
+    return f"{rule}__" + re.sub(r"[^A-Za-z0-9_.-]+", "-", slug).strip("-")
+
+
+def stages_from_jobs(jobs: list[dict], configfile: str) -> dict:
+    stages = {}
+    for job in sorted(jobs, key=lambda j: (j["rule"], sorted(j["outputs"]))):
+        rule = job["rule"]
+        if rule in SKIP_RULES or not job["cmd"]:
+            continue
+        outs = sorted(job["outputs"])
+        entry = {"cmd": re.sub(r"\s+", " ", job["cmd"]).strip()}
+        if job["inputs"]:
+            entry["deps"] = sorted(set(job["inputs"]))
+        if rule in RULE_PARAMS:
+            entry["params"] = [{configfile: list(RULE_PARAMS[rule])}]
+        entry["outs"] = outs
+        stages[_stage_name(rule, outs[0])] = entry
+    return stages
+
+
+def render_dvc_yaml(configfile: str = "config/config.yaml") -> str:
+    import yaml
+
+    stages = stages_from_jobs(dag_jobs(configfile), configfile)
+    header = ("# GENERATED from the Snakemake DAG by `reasoniqa dvc-yaml` (make dvc-yaml): do not edit.\n"
+              f"# Config: {configfile}. tests/test_dvc_sync.py fails when this file is stale.\n")
+    return header + yaml.safe_dump({"stages": stages}, sort_keys=False, width=1000)

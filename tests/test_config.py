@@ -1,0 +1,65 @@
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from reasoniqa import UserError
+from reasoniqa.config import load_config, validate_config
+
+
+def _cfg(root):
+    return yaml.safe_load((root / "config" / "config.yaml").read_text())
+
+
+def test_default_and_test_configs_are_valid(root):
+    for name in ("config.yaml", "test.yaml"):
+        cfg = load_config(root / "config" / name)
+        assert cfg["train"]["warmup_ratio"] == pytest.approx(0.03)  # default filled in
+
+
+def test_unknown_key_names_the_key(root):
+    cfg = _cfg(root)
+    cfg["train"]["learning_rate"] = 0.1
+    with pytest.raises(UserError, match=r"train.*learning_rate"):
+        validate_config(cfg)
+
+
+def test_wrong_type_names_the_path(root):
+    cfg = _cfg(root)
+    cfg["train"]["steps"] = "many"
+    with pytest.raises(UserError, match=r"train\.steps"):
+        validate_config(cfg)
+
+
+def test_undefined_dataset_reference(root):
+    cfg = _cfg(root)
+    cfg["test_datasets"] = ["koniq_typo"]
+    with pytest.raises(UserError, match="koniq_typo"):
+        validate_config(cfg)
+
+
+def test_levels_and_weights_must_pair(root):
+    cfg = _cfg(root)
+    cfg["levels"]["weights"] = [1, 2, 3]
+    with pytest.raises(UserError, match="weights"):
+        validate_config(cfg)
+
+
+def test_cli_reports_bad_config_in_one_line(root, tmp_path, venv_bin):
+    cfg = _cfg(root)
+    cfg["model"]["dtype"] = "float64"
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    proc = subprocess.run([venv_bin / "reasoniqa", "synthesize", "--config", str(path), "--dataset", "x",
+                           "--out", str(tmp_path / "o")], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0, proc.stderr
+    assert "model.dtype" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_help_does_not_import_torch():
+    code = ("import sys; from reasoniqa.cli import build_parser; build_parser().format_help(); "
+            "assert 'torch' not in sys.modules and 'transformers' not in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -1,0 +1,54 @@
+import torch
+
+from reasoniqa.levels import level_token_ids
+from reasoniqa.model.load import load_base
+from reasoniqa.model.tiny import build_tiny_llava
+from reasoniqa.prompts import rate_prompt
+
+
+def _logits(model, processor, cfg, image):
+    enc = processor(text=[rate_prompt(cfg)], images=[image], return_tensors="pt")
+    with torch.no_grad():
+        return model(**enc).logits
+
+
+def test_build_save_load_roundtrip_gives_identical_logits(tmp_path, test_cfg):
+    from PIL import Image
+    from transformers import LlavaForConditionalGeneration
+
+    from reasoniqa.model import tiny
+
+    import numpy as np
+
+    image = Image.fromarray((np.random.default_rng(0).random((40, 40, 3)) * 255).astype("uint8"))
+    build_tiny_llava(test_cfg, tmp_path / "m")
+    model, processor = load_base(tmp_path / "m", test_cfg)  # AutoModelForImageTextToText path
+    assert isinstance(model, LlavaForConditionalGeneration)
+    # Rebuild in memory from the same seed: same weights as the saved-and-loaded model.
+    build_tiny_llava(test_cfg, tmp_path / "m2")
+    model2, _ = load_base(tmp_path / "m2", test_cfg)
+    a, b = _logits(model, processor, test_cfg, image), _logits(model2, processor, test_cfg, image)
+    assert torch.equal(a, b)
+    assert (tmp_path / "m" / "model.safetensors").read_bytes() == (tmp_path / "m2" / "model.safetensors").read_bytes()
+    assert tiny.SPECIALS[-1] in processor.tokenizer.get_vocab()
+
+
+def test_tokenizer_is_subword_with_leading_spaces(tiny_model, test_cfg):
+    _, processor = load_base(tiny_model, test_cfg)
+    tok = processor.tokenizer
+    pieces = tok.tokenize(" overexposed, with washed out highlights")
+    assert pieces[0].startswith("Ġ")  # byte-level BPE marks the leading space
+    assert len(tok.tokenize(" unseenwordzz")) > 1  # unknown words split into sub-words, no <unk>
+    ids = level_token_ids(tok, test_cfg["levels"]["words"])
+    assert len(set(ids)) == len(ids)
+
+
+def test_image_changes_the_answer_logits(tiny_model, test_cfg):
+    from PIL import Image
+
+    model, processor = load_base(tiny_model, test_cfg)
+    black = Image.new("RGB", (40, 40))
+    white = Image.new("RGB", (40, 40), (255, 255, 255))
+    a = _logits(model, processor, test_cfg, black)[0, -1]
+    b = _logits(model, processor, test_cfg, white)[0, -1]
+    assert not torch.allclose(a, b)

@@ -1,0 +1,85 @@
+"""Integration: the embedded workflow (small config) under Snakemake and under DVC, in temp copies."""
+
+import json
+import os
+import shutil
+import subprocess
+
+import pandas as pd
+import pytest
+
+CONFIG = "config/test.yaml"
+TABLE = "results/tables/table1_correlations.csv"
+FIGURE = "results/figures/scatter_pred_vs_mos.png"
+
+
+def _copy_project(root, dest):
+    for item in ("Snakefile", "workflow", "config"):
+        src = root / item
+        if src.is_dir():
+            shutil.copytree(src, dest / item, symlinks=True)
+        else:
+            shutil.copy2(src, dest / item)
+    # the schema symlink points into src/: resolve it for the copy
+    schema = dest / "workflow/schemas/config.schema.yaml"
+    schema.unlink()
+    shutil.copy2(root / "src/reasoniqa/schemas/config.schema.yaml", schema)
+    return dest
+
+
+def _run(args, cwd, venv_bin, check=True):
+    env = dict(os.environ, PATH=f"{venv_bin}:{os.environ['PATH']}", TQDM_DISABLE="1")
+    proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
+    if check and proc.returncode != 0:
+        pytest.fail(f"{' '.join(map(str, args))} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    return proc
+
+
+@pytest.fixture(scope="module")
+def snakemake_run(root, tmp_path_factory, venv_bin):
+    work = _copy_project(root, tmp_path_factory.mktemp("smk"))
+    _run([venv_bin / "snakemake", "--cores", "2", "--resources", "gpu=1", "--configfile", CONFIG], work, venv_bin)
+    return work
+
+
+def test_table_and_figure_exist_with_sane_values(snakemake_run):
+    table = pd.read_csv(snakemake_run / TABLE)
+    assert {"method", "dataset", "srcc", "plcc"} <= set(table.columns)
+    assert set(table["method"]) == {"zero_shot", "one_stage"}
+    assert table["srcc"].dropna().between(-1, 1).all()
+    assert (snakemake_run / TABLE.replace(".csv", ".md")).read_text().startswith("| method")
+    png = (snakemake_run / FIGURE).read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
+    adapter = snakemake_run / "results/adapters/one_stage/seed0"
+    assert (adapter / "adapter_model.safetensors").is_file()
+    meta = json.loads((adapter / "train_meta.json").read_text())
+    assert meta["loss_last_10_mean"] < meta["loss_first"]  # training moved the loss
+    preds = pd.read_csv(snakemake_run / "results/predictions/one_stage/seed0/synth_koniq.csv")
+    assert preds["pred_score"].between(1, 5).all()
+    probs = preds.filter(like="p_").sum(axis=1)
+    assert probs.round(5).eq(1).all()
+
+
+def test_second_snakemake_run_has_nothing_to_do(snakemake_run, venv_bin):
+    proc = _run([venv_bin / "snakemake", "-n", "--cores", "2", "--configfile", CONFIG], snakemake_run, venv_bin)
+    assert "Nothing to be done" in proc.stdout + proc.stderr
+
+
+def test_single_figure_rebuilds_alone(snakemake_run, venv_bin):
+    (snakemake_run / FIGURE).unlink()
+    table_mtime = (snakemake_run / TABLE).stat().st_mtime_ns
+    proc = _run([venv_bin / "snakemake", FIGURE, "--cores", "1", "--configfile", CONFIG], snakemake_run, venv_bin)
+    assert (snakemake_run / FIGURE).is_file()
+    assert "plot_scatter" in proc.stderr and "rule train" not in proc.stderr
+    assert (snakemake_run / TABLE).stat().st_mtime_ns == table_mtime
+
+
+def test_dvc_repro_builds_the_same_artifacts(root, snakemake_run, tmp_path, venv_bin):
+    work = _copy_project(root, tmp_path)
+    _run([venv_bin / "reasoniqa", "dvc-yaml", "--config", CONFIG], work, venv_bin)
+    _run([venv_bin / "dvc", "init", "--no-scm", "-q"], work, venv_bin)
+    _run([venv_bin / "dvc", "repro"], work, venv_bin)
+    for rel in ("results/metrics.json", TABLE, "resources/synth_koniq/manifest.csv"):
+        assert (work / rel).read_bytes() == (snakemake_run / rel).read_bytes(), rel
+    again = _run([venv_bin / "dvc", "repro"], work, venv_bin)
+    assert "Data and pipelines are up to date" in again.stdout
