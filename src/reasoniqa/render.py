@@ -19,7 +19,7 @@ def plot_scatter(pred_files: list[str], out: str) -> None:
     sns.set_theme(style="whitegrid", context="paper")
     grid = sns.relplot(data=data, x="score", y="pred_score", hue="dataset", col="method",
                        kind="scatter", height=3.2, aspect=1.0, s=18, alpha=0.7)
-    grid.set_axis_labels("ground truth (normalized MOS, higher = better)", "predicted score (1-5)")
+    grid.set_axis_labels("normalized MOS (higher = better)", "predicted score (1-5)")
     grid.figure.suptitle("Predicted quality vs subjective score (test splits)", y=1.03)
     with atomic_path(out) as tmp:
         grid.figure.savefig(tmp, format="png", dpi=120, bbox_inches="tight")

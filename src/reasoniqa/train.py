@@ -42,7 +42,7 @@ def lora_config(cfg: dict):
         lora_alpha=t["lora_alpha"],
         lora_dropout=t["lora_dropout"],
         target_modules=t.get("lora_target", DEFAULT_LORA_TARGET),
-        modules_to_save=["multi_modal_projector"] if t["train_projector"] else None,
+        modules_to_save=list(t["modules_to_save"]) or None,
         task_type="CAUSAL_LM",
     )
 

@@ -35,6 +35,15 @@ PHOTOS = {
     "retina": _skimage("retina"),
     "immunohistochemistry": _skimage("immunohistochemistry"),
     "grace_hopper": _grace_hopper,
+    # greyscale photographs (shown as RGB, as black-and-white photos are in real collections)
+    "camera": _skimage("camera"),
+    "coins": _skimage("coins"),
+    "moon": _skimage("moon"),
+    "clock": _skimage("clock"),
+    "brick": _skimage("brick"),
+    "grass": _skimage("grass"),
+    "gravel": _skimage("gravel"),
+    "cell": _skimage("cell"),
 }
 
 

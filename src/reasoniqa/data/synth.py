@@ -25,7 +25,8 @@ def _crop(photo: np.ndarray, size: int, rng) -> np.ndarray:
     side = int(min(h, w) * rng.uniform(0.5, 1.0))
     y, x = rng.integers(0, h - side + 1), rng.integers(0, w - side + 1)
     crop = Image.fromarray(photo[y : y + side, x : x + side]).resize((size, size), Image.LANCZOS)
-    return np.asarray(crop) / 255.0
+    crop = np.rot90(np.asarray(crop), k=int(rng.integers(0, 4)))  # more content variety per photograph
+    return np.ascontiguousarray(crop[:, ::-1] if rng.random() < 0.5 else crop) / 255.0
 
 
 def _pick_distortions(spec: dict, rng) -> dict[str, float]:
