@@ -17,3 +17,4 @@ rule all:
     input:
         TABLE1,
         FIG_SCATTER,
+        FIG_DATASETS,

@@ -6,6 +6,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("TQDM_DISABLE", "1")  # progress bars off in tests
+sys.path.insert(0, str(Path(__file__).parent))  # test helpers (loopback server)
 
 
 @pytest.fixture(scope="session")

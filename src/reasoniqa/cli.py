@@ -43,8 +43,33 @@ def cmd_synthesize(a):
 
     cfg = _cfg(a)
     spec = _dataset_spec(cfg, a.dataset)
-    n = synthesize(a.dataset, spec, a.out)
+    if spec["kind"] != "synthetic":
+        raise UserError(f"dataset {a.dataset!r} is a real dataset ({spec['kind']}): use `reasoniqa fetch`")
+    n = synthesize(a.dataset, spec, a.out, cfg["test_photos"])
     log.info("wrote %d images to %s", n, a.out)
+
+
+def cmd_fetch(a):
+    from reasoniqa.data.real import fetch
+
+    cfg = _cfg(a)
+    fetch(a.dataset, _real_spec(cfg, a.dataset), a.out, a.downloads)
+    log.info("%s: raw files in %s", a.dataset, a.out)
+
+
+def cmd_prepare(a):
+    from reasoniqa.data.real import build_manifest
+
+    cfg = _cfg(a)
+    n = build_manifest(a.dataset, _real_spec(cfg, a.dataset), a.raw, a.out)
+    log.info("%s: manifest of %d distorted images in %s", a.dataset, n, a.out)
+
+
+def _real_spec(cfg: dict, name: str) -> dict:
+    spec = _dataset_spec(cfg, name)
+    if spec["kind"] == "synthetic":
+        raise UserError(f"dataset {name!r} is synthetic: use `reasoniqa synthesize`")
+    return spec
 
 
 def cmd_labels(a):
@@ -93,6 +118,12 @@ def cmd_plot_scatter(a):
     plot_scatter(a.predictions, a.out)
 
 
+def cmd_datasets_overview(a):
+    from reasoniqa.render import plot_datasets_overview
+
+    plot_datasets_overview(a.data, a.table, a.figure)
+
+
 def cmd_dvc_yaml(a):
     from reasoniqa.dvcgen import render_dvc_yaml
     from reasoniqa.io import write_text
@@ -135,6 +166,16 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--dataset", required=True)
     s.add_argument("--out", required=True)
 
+    s = step("fetch", cmd_fetch, "download and extract a real dataset (resumable, verified)")
+    s.add_argument("--dataset", required=True)
+    s.add_argument("--out", required=True, help="raw folder (extracted files)")
+    s.add_argument("--downloads", required=True, help="archive folder (kept across runs, for resume)")
+
+    s = step("prepare", cmd_prepare, "parse a real dataset's labels into the common manifest")
+    s.add_argument("--dataset", required=True)
+    s.add_argument("--raw", required=True)
+    s.add_argument("--out", required=True)
+
     s = step("labels", cmd_labels, "write the conversation records of a dataset (JSONL)")
     s.add_argument("--dataset", required=True)
     s.add_argument("--data", required=True, help="dataset folder holding manifest.csv")
@@ -163,6 +204,11 @@ def build_parser() -> argparse.ArgumentParser:
     s = step("plot-scatter", cmd_plot_scatter, "predicted vs ground-truth score scatter (PNG)")
     s.add_argument("--predictions", nargs="+", required=True)
     s.add_argument("--out", required=True)
+    s = step("datasets-overview", cmd_datasets_overview, "counts table and score distributions per dataset")
+    s.add_argument("--data", nargs="+", required=True, help="dataset folders")
+    s.add_argument("--table", required=True)
+    s.add_argument("--figure", required=True)
+
     s = step("dvc-yaml", cmd_dvc_yaml, "generate dvc.yaml from the Snakemake DAG")
     s.add_argument("--out", default="dvc.yaml", help="output path, or - for stdout")
     return p

@@ -55,6 +55,12 @@ def validate_config(cfg: dict, source: str = "config") -> dict:
     if len(set(levels["words"])) != len(levels["words"]):
         raise UserError(f"{source}: levels.words: duplicate level word")
     for name, spec in cfg["datasets"].items():
+        if spec["kind"] == "synthetic":
+            if not cfg["test_photos"]:
+                raise UserError(f"{source}: test_photos: synthetic dataset {name!r} needs held-out photographs")
+            for key in ("distortions", "distortions_per_image", "mos_scale"):
+                if key not in spec:
+                    raise UserError(f"{source}: datasets.{name}: synthetic datasets need {key!r}")
         lo, hi = spec.get("mos_scale", [0, 1])
         if not lo < hi:
             raise UserError(f"{source}: datasets.{name}.mos_scale: low {lo} must be below high {hi}")

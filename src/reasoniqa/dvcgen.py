@@ -17,7 +17,10 @@ from reasoniqa import UserError
 # Config sections each rule reads: DVC reruns a stage when one of them changes (Snakemake does the
 # same through the rules' `params:`).
 RULE_PARAMS = {
-    "synthesize": ["datasets"],
+    "synthesize": ["datasets", "test_photos"],
+    "datasets_overview": ["datasets"],
+    "fetch": ["datasets"],
+    "prepare": ["datasets"],
     "labels": ["levels", "prompts"],
     "build_model": ["model"],
     "train": ["train", "model", "levels", "prompts", "train_datasets"],

@@ -32,5 +32,7 @@ def load_image(path: str | Path):
             return img.convert("RGB")
     except UserError:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+    except Image.DecompressionBombError:
+        raise UserError(f"image too large (decompression-bomb sized): {path}") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise UserError(f"cannot decode image {path}: {exc.__class__.__name__}: {exc}") from None

@@ -23,3 +23,54 @@ def plot_scatter(pred_files: list[str], out: str) -> None:
     grid.figure.suptitle("Predicted quality vs subjective score (test splits)", y=1.03)
     with atomic_path(out) as tmp:
         grid.figure.savefig(tmp, format="png", dpi=120, bbox_inches="tight")
+
+
+def dataset_counts(data_dirs: list[str]):
+    """Images, contents and references per dataset and split."""
+    import pandas as pd
+
+    from reasoniqa.data.manifest import load_manifest
+
+    rows = []
+    for d in data_dirs:
+        frame, meta = load_manifest(d, references=True)
+        for split, part in frame.groupby("split", sort=True):
+            rows.append({
+                "dataset": meta["name"], "split": split,
+                "images": int((part["is_reference"] == 0).sum()),
+                "references": int(part["is_reference"].sum()),
+                "contents": part["content"].nunique(),
+                "mos_scale": "{}-{}".format(*meta["mos_scale"]),
+                "lower_is_better": bool(meta["lower_is_better"]),
+            })
+    return pd.DataFrame(rows)
+
+
+def plot_datasets_overview(data_dirs: list[str], table_out: str, figure_out: str) -> None:
+    """Counts table (CSV + Markdown) and the distribution of normalized scores per dataset and split."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from pathlib import Path
+
+    import pandas as pd
+    import seaborn as sns
+
+    from reasoniqa.data.manifest import load_manifest
+    from reasoniqa.io import write_csv, write_text
+
+    counts = dataset_counts(data_dirs)
+    write_csv(table_out, counts)
+    write_text(Path(table_out).with_suffix(".md"), counts.to_markdown(index=False) + "\n")
+    frames = []
+    for d in data_dirs:
+        frame, meta = load_manifest(d)
+        frames.append(frame.assign(dataset=meta["name"]))
+    data = pd.concat(frames, ignore_index=True)
+    sns.set_theme(style="whitegrid", context="paper")
+    grid = sns.displot(data=data, x="score", hue="split", col="dataset", kind="hist", bins=20,
+                       stat="density", common_norm=False, element="step", height=2.6, aspect=1.0)
+    grid.set_axis_labels("normalized MOS (higher = better)", "density")
+    grid.figure.suptitle("Datasets: score distributions per split", y=1.04)
+    with atomic_path(figure_out) as tmp:
+        grid.figure.savefig(tmp, format="png", dpi=120, bbox_inches="tight")

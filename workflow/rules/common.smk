@@ -1,3 +1,5 @@
+import re
+
 from snakemake.utils import validate
 
 
@@ -23,12 +25,22 @@ PREDICTIONS = expand(
 )
 TABLE1 = "results/tables/table1_correlations.csv"
 FIG_SCATTER = "results/figures/scatter_pred_vs_mos.png"
+FIG_DATASETS = "results/figures/datasets_overview.png"
+DATASET_COUNTS = "results/tables/dataset_counts.csv"
+SYNTHETIC = [n for n, s in config["datasets"].items() if s["kind"] == "synthetic"]
+REAL = [n for n, s in config["datasets"].items() if s["kind"] != "synthetic"]
+ALL_DATASETS = sorted(set(config["train_datasets"]) | set(config["test_datasets"]))
 
 
 wildcard_constraints:
     seed=r"\d+",
     dataset=r"[A-Za-z0-9_\-]+",
     method=r"[a-z_]+",
+
+
+def one_of(names):
+    """Wildcard constraint matching exactly these names (never matches when the list is empty)."""
+    return "|".join(re.escape(n) for n in names) or "(?!)"
 
 
 def base_model_input(wildcards=None):

@@ -1,12 +1,44 @@
 rule synthesize:
     output:
         directory("resources/{dataset}"),
+    wildcard_constraints:
+        dataset=one_of(SYNTHETIC),
     params:
         spec=lambda w: config["datasets"][w.dataset],
+        test_photos=config["test_photos"],
     log:
         "logs/synthesize/{dataset}.log",
     shell:
         "reasoniqa synthesize --config {CONFIG} --dataset {wildcards.dataset} "
+        "--out {output} --log {log}"
+
+
+rule fetch:
+    output:
+        directory("resources/raw/{dataset}"),
+    wildcard_constraints:
+        dataset=one_of(REAL),
+    params:
+        spec=lambda w: config["datasets"][w.dataset],
+        downloads="resources/downloads/{dataset}",
+    log:
+        "logs/fetch/{dataset}.log",
+    shell:
+        "reasoniqa fetch --config {CONFIG} --dataset {wildcards.dataset} --out {output} "
+        "--downloads {params.downloads} --log {log}"
+
+
+rule prepare:
+    input:
+        "resources/raw/{dataset}",
+    output:
+        directory("resources/{dataset}"),
+    wildcard_constraints:
+        dataset=one_of(REAL),
+    log:
+        "logs/prepare/{dataset}.log",
+    shell:
+        "reasoniqa prepare --config {CONFIG} --dataset {wildcards.dataset} --raw {input} "
         "--out {output} --log {log}"
 
 

@@ -20,6 +20,7 @@ rule score_split:
         base=BASE,
         adapter=adapter_flag,
         predict=config["predict"],
+    threads: config["torch_threads"]
     resources:
         gpu=1,
     log:

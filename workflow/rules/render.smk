@@ -7,3 +7,17 @@ rule plot_scatter:
         "logs/render/scatter_pred_vs_mos.log",
     shell:
         "reasoniqa plot-scatter --config {CONFIG} --predictions {input} --out {output} --log {log}"
+
+
+rule datasets_overview:
+    input:
+        expand("resources/{dataset}", dataset=ALL_DATASETS),
+    output:
+        table=DATASET_COUNTS,
+        markdown=DATASET_COUNTS.replace(".csv", ".md"),
+        figure=FIG_DATASETS,
+    log:
+        "logs/render/datasets_overview.log",
+    shell:
+        "reasoniqa datasets-overview --config {CONFIG} --data {input} --table {output.table} "
+        "--figure {output.figure} --log {log}"

@@ -8,6 +8,7 @@ rule train:
         train=config["train"],
         base=BASE,
         checkpoints="results/checkpoints/{method}/seed{seed}",
+    threads: config["torch_threads"]
     resources:
         gpu=1,
     log:

@@ -2,7 +2,8 @@
 
 Folder layout: <root>/manifest.csv, <root>/dataset.json, images under <root>/ (paths relative to root).
 Columns: name, path, mos (raw, dataset scale and direction), mos_std, score (normalized to [0, 1],
-higher is better), split (train/test), content (reference/content id), distortions ("type:strength;...").
+higher is better), split (train/test), content (reference/content id), distortions ("type:strength;..."),
+is_reference (1 for pristine references listed in the label file, as LIVE does; excluded by default).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import numpy as np
 
 from reasoniqa import UserError
 
-COLUMNS = ["name", "path", "mos", "mos_std", "score", "split", "content", "distortions"]
+COLUMNS = ["name", "path", "mos", "mos_std", "score", "split", "content", "distortions", "is_reference"]
 
 
 def normalized_score(mos, lo: float, hi: float, lower_is_better: bool):
@@ -23,7 +24,7 @@ def normalized_score(mos, lo: float, hi: float, lower_is_better: bool):
     return 1.0 - s if lower_is_better else s
 
 
-def load_manifest(root: str | Path, split: str | None = None):
+def load_manifest(root: str | Path, split: str | None = None, references: bool = False):
     """Read and check a dataset folder's manifest; return (frame with absolute paths, dataset meta)."""
     import pandas as pd
 
@@ -43,6 +44,8 @@ def load_manifest(root: str | Path, split: str | None = None):
         raise UserError(f"{path}: duplicate image name {dup.iloc[0]!r}")
     meta = json.loads((root / "dataset.json").read_text())
     frame["path"] = [str(root / p) for p in frame["path"]]
+    if not references:  # LIVE protocol: reference images are not part of the distorted set
+        frame = frame[frame["is_reference"] == 0].reset_index(drop=True)
     if split is not None:
         frame = frame[frame["split"] == split].reset_index(drop=True)
         if frame.empty:

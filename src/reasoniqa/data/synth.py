@@ -39,15 +39,33 @@ def _pick_distortions(spec: dict, rng) -> dict[str, float]:
     return {str(n): round(float(rng.uniform(0.0, 1.0) ** 2), 4) for n in names}
 
 
-def synthesize(name: str, spec: dict, out: str | Path, progress: bool = True) -> int:
-    """Write <out>/{images/, manifest.csv, dataset.json}; return the number of images."""
+def _row(image_name, raw, lo, hi, lower_is_better, split, content, applied, is_reference):
+    mos = float(raw.mean())
+    return {
+        "name": image_name,
+        "path": f"images/{image_name}",
+        "mos": round(mos, 4),
+        "mos_std": round(float(raw.std(ddof=1)) if len(raw) > 1 else 0.0, 4),
+        "score": round(float(np.clip(normalized_score(mos, lo, hi, lower_is_better), 0, 1)), 6),
+        "split": split,
+        "content": content,
+        "distortions": ";".join(f"{k}:{v}" for k, v in applied.items()),
+        "is_reference": int(is_reference),
+    }
+
+
+def synthesize(name: str, spec: dict, out: str | Path, test_photos: list[str], progress: bool = True) -> int:
+    """Write <out>/{images/, manifest.csv, dataset.json}; return the number of images.
+
+    Crops of `test_photos` form the test split, all other photographs the training split.
+    """
     import pandas as pd
     from PIL import Image
     from tqdm import tqdm
 
-    unknown = [p for p in spec.get("test_photos", []) if p not in PHOTOS]
+    unknown = [p for p in test_photos if p not in PHOTOS]
     if unknown:
-        raise UserError(f"datasets.{name}.test_photos: unknown photograph {unknown[0]!r}")
+        raise UserError(f"test_photos: unknown photograph {unknown[0]!r}; known: {', '.join(sorted(PHOTOS))}")
     rng = np.random.default_rng(spec.get("seed", 0))
     lo, hi = spec.get("mos_scale", [0, 1])
     lower_is_better = spec.get("lower_is_better", False)
@@ -60,27 +78,22 @@ def synthesize(name: str, spec: dict, out: str | Path, progress: bool = True) ->
             photo = load_photo(photo_name)
             pristine = _crop(photo, spec["image_size"], rng)
             content_quality = float(rng.uniform(0.85, 1.0))
+            content = f"{photo_name}_{crop_idx:02d}"
+            split = "test" if photo_name in test_photos else "train"
+            if spec.get("include_references", False):
+                ratings = psychometric.rate(content_quality, rater_bias, rng)
+                raw = lo + (hi - lo) * ((1 - ratings) if lower_is_better else ratings)
+                Image.fromarray(D.to_uint8(pristine)).save(tmp / "images" / f"{content}_ref.png")
+                rows.append(_row(f"{content}_ref.png", raw, lo, hi, lower_is_better, split, content, {}, True))
             for version in range(spec["versions_per_crop"]):
                 applied = _pick_distortions(spec, rng)
                 img = D.apply(pristine, applied, rng)
                 ratings = psychometric.rate(psychometric.true_quality(applied, content_quality), rater_bias, rng)
                 # Subjective scale: ratings in [0,1] higher-better -> dataset scale and direction.
                 raw = lo + (hi - lo) * ((1 - ratings) if lower_is_better else ratings)
-                image_name = f"{photo_name}_{crop_idx:02d}_{version:02d}.png"
+                image_name = f"{content}_{version:02d}.png"
                 Image.fromarray(D.to_uint8(img)).save(tmp / "images" / image_name)
-                mos = float(raw.mean())
-                rows.append(
-                    {
-                        "name": image_name,
-                        "path": f"images/{image_name}",
-                        "mos": round(mos, 4),
-                        "mos_std": round(float(raw.std(ddof=1)) if len(raw) > 1 else 0.0, 4),
-                        "score": round(float(normalized_score(mos, lo, hi, lower_is_better)), 6),
-                        "split": "test" if photo_name in spec.get("test_photos", []) else "train",
-                        "content": f"{photo_name}_{crop_idx:02d}",
-                        "distortions": ";".join(f"{k}:{v}" for k, v in applied.items()),
-                    }
-                )
+                rows.append(_row(image_name, raw, lo, hi, lower_is_better, split, content, applied, False))
         pd.DataFrame(rows, columns=COLUMNS).to_csv(tmp / "manifest.csv", index=False)
         write_json(
             tmp / "dataset.json",

@@ -11,6 +11,7 @@ def load_base(source: str | Path, cfg: dict, attn: str | None = None):
     import torch
     from transformers import AutoModelForImageTextToText, AutoProcessor
 
+    torch.set_num_threads(cfg["torch_threads"])
     trust = bool(cfg["model"].get("trust_remote_code", False))
     dtype = getattr(torch, cfg["model"].get("dtype", "float32"))
     kwargs = {"dtype": dtype, "trust_remote_code": trust}
