@@ -7,6 +7,7 @@ configfile: "config/config.yaml"
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
+include: "workflow/rules/labels.smk"
 include: "workflow/rules/model.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/predict.smk"
@@ -18,3 +19,4 @@ rule all:
         TABLE1,
         FIG_SCATTER,
         FIG_DATASETS,
+        FIG_FEATURES if SYNTHETIC else [],

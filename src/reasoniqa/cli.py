@@ -72,16 +72,33 @@ def _real_spec(cfg: dict, name: str) -> dict:
     return spec
 
 
-def cmd_labels(a):
-    from reasoniqa.data.manifest import load_manifest
-    from reasoniqa.io import write_jsonl
-    from reasoniqa.records import one_stage_records
+def cmd_features(a):
+    from reasoniqa.labels import measure_dataset
 
-    cfg = _cfg(a)
-    frame, _ = load_manifest(a.data)
-    records = one_stage_records(frame, a.dataset, cfg)
-    write_jsonl(a.out, records)
-    log.info("wrote %d one-stage records to %s", len(records), a.out)
+    n = measure_dataset(a.data, a.out)
+    log.info("measured features of %d images -> %s", n, a.out)
+
+
+def cmd_calibrate(a):
+    from reasoniqa.labels import calibrate_files
+
+    thresholds = calibrate_files(a.features, a.out)
+    log.info("thresholds: %s", thresholds)
+
+
+def cmd_labels(a):
+    from reasoniqa.labels import write_records
+
+    counts = write_records(_cfg(a), a.dataset, a.data, a.features, a.calibration, a.out)
+    log.info("%s: records %s -> %s", a.dataset, counts, a.out)
+
+
+def cmd_validate_features(a):
+    from reasoniqa.labels import validate
+
+    if len(a.data) != len(a.features):
+        raise UserError("--data and --features need the same number of entries, in the same order")
+    validate(a.data, a.features, a.calibration, a.table, a.figure)
 
 
 def cmd_train(a):
@@ -176,10 +193,27 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--raw", required=True)
     s.add_argument("--out", required=True)
 
-    s = step("labels", cmd_labels, "write the conversation records of a dataset (JSONL)")
+    s = step("features", cmd_features, "measure visual features of every image of a dataset")
+    s.add_argument("--data", required=True)
+    s.add_argument("--out", required=True)
+
+    s = step("calibrate", cmd_calibrate, "feature level thresholds from the training split")
+    s.add_argument("--features", nargs="+", required=True)
+    s.add_argument("--out", required=True)
+
+    s = step("labels", cmd_labels, "write the conversation records of every stage for a dataset (JSONL)")
     s.add_argument("--dataset", required=True)
     s.add_argument("--data", required=True, help="dataset folder holding manifest.csv")
-    s.add_argument("--out", required=True)
+    s.add_argument("--features", required=True)
+    s.add_argument("--calibration", required=True)
+    s.add_argument("--out", required=True, help="folder for <kind>.jsonl")
+
+    s = step("validate-features", cmd_validate_features, "measured levels vs applied distortions")
+    s.add_argument("--data", nargs="+", required=True)
+    s.add_argument("--features", nargs="+", required=True)
+    s.add_argument("--calibration", required=True)
+    s.add_argument("--table", required=True)
+    s.add_argument("--figure", required=True)
 
     s = step("train", cmd_train, "LoRA-tune the base model on records (resumes from checkpoints)")
     s.add_argument("--base", required=True, help="base model folder or id")
@@ -220,7 +254,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args.func(args)
     except UserError as exc:
-        print(f"reasoniqa {args.step}: error: {exc}", file=sys.stderr)
+        message = f"reasoniqa {args.step}: error: {exc}"
+        print(message, file=sys.stderr)
+        if args.log:  # the rule's log must say why the job failed, too
+            with open(args.log, "a") as f:
+                f.write(message + "\n")
         return 2
     except KeyboardInterrupt:
         print(f"reasoniqa {args.step}: interrupted", file=sys.stderr)

@@ -44,6 +44,7 @@ def validate_config(cfg: dict, source: str = "config") -> dict:
         where = ".".join(str(p) for p in error.absolute_path) or "(top level)"
         raise UserError(f"{source}: {where}: {error.message}")
     cfg = copy.deepcopy(cfg)
+    cfg.setdefault("labels", {})
     _fill_defaults(cfg, schema)
     for key in ("train_datasets", "test_datasets"):
         for name in cfg[key]:

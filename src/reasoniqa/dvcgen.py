@@ -21,7 +21,7 @@ RULE_PARAMS = {
     "datasets_overview": ["datasets"],
     "fetch": ["datasets"],
     "prepare": ["datasets"],
-    "labels": ["levels", "prompts"],
+    "labels": ["levels", "prompts", "labels"],
     "build_model": ["model"],
     "train": ["train", "model", "levels", "prompts", "train_datasets"],
     "score_split": ["predict", "levels", "prompts"],

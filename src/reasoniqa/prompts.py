@@ -12,6 +12,22 @@ def rate_prompt(cfg: dict, with_image: bool = True) -> str:
     return f"USER: {image}{p['rate']} ASSISTANT: {p['answer_prefix']}"
 
 
+def describe_prompt(cfg: dict) -> str:
+    """Stage 1 (and the two-stage model's first step): image -> description of visual features."""
+    return f"USER: {IMAGE_TOKEN}\n{cfg['prompts']['describe']} ASSISTANT:"
+
+
+def infer_prompt(cfg: dict, description: str) -> str:
+    """Stage 2: the description alone (no image) -> quality level."""
+    p = cfg["prompts"]
+    return f"USER: {p['infer']}\n{description}\n{p['rate']} ASSISTANT: {p['answer_prefix']}"
+
+
+def describe_and_rate_prompt(cfg: dict) -> str:
+    """Q-Instruct-style one-stage: image -> description and level in one answer."""
+    return f"USER: {IMAGE_TOKEN}\n{cfg['prompts']['describe_and_rate']} ASSISTANT:"
+
+
 def level_answer(word: str) -> str:
     """The answer continuation: a leading space, as a real tokenizer sees the word after 'is'."""
     return f" {word}."
@@ -19,13 +35,10 @@ def level_answer(word: str) -> str:
 
 def tokenizer_corpus(cfg: dict) -> list[str]:
     """The project's own label text; the embedded tokenizer's BPE is trained on it."""
+    from reasoniqa.descriptions import vocabulary
+
     lines = [rate_prompt(cfg) + level_answer(w) for w in cfg["levels"]["words"]]
-    # Vocabulary of visual-feature descriptions (stage-1 supervision) so they tokenize sensibly.
-    lines += [
-        "The image is sharp and clean, with natural colours and good exposure.",
-        "There is slight blur, moderate noise and severe compression artifacts.",
-        "The image is too dark, underexposed, with low contrast and faded, desaturated colour.",
-        "The image is too bright, overexposed, with washed out highlights and blocky JPEG artifacts.",
-        "Fine details are lost; edges are soft; grain is visible in flat regions.",
-    ]
+    lines += [describe_prompt(cfg), describe_and_rate_prompt(cfg), cfg["prompts"]["infer"]]
+    # The description phrases (stage-1 supervision), so they tokenize into few, reusable pieces.
+    lines += [p[0].upper() + p[1:] + "," for p in vocabulary()] + vocabulary()
     return lines

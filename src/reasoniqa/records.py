@@ -1,9 +1,27 @@
-"""Conversation records (JSONL, one per sample) that training and scoring read."""
+"""Conversation records (JSONL, one per sample) of each training stage and baseline.
+
+- one_stage       image + question -> level                       (Q-Align-style baseline)
+- one_stage_desc  image + question -> description, then level     (Q-Instruct-style baseline)
+- stage1          image + question -> description                 (two-stage, step 1)
+- stage2          description (no image) + question -> level      (two-stage, step 2)
+"""
 
 from __future__ import annotations
 
+import numpy as np
+
+from reasoniqa.descriptions import describe
+from reasoniqa.features import levels_of
 from reasoniqa.levels import score_to_level
-from reasoniqa.prompts import level_answer, rate_prompt
+from reasoniqa.prompts import (describe_and_rate_prompt, describe_prompt, infer_prompt, level_answer,
+                               rate_prompt)
+
+KINDS = ["one_stage", "one_stage_desc", "stage1", "stage2"]
+
+
+def _base(row, dataset: str, level: str) -> dict:
+    return {"dataset": dataset, "name": row["name"], "split": row["split"], "score": float(row["score"]),
+            "level": level}
 
 
 def one_stage_records(frame, dataset: str, cfg: dict) -> list[dict]:
@@ -11,15 +29,29 @@ def one_stage_records(frame, dataset: str, cfg: dict) -> list[dict]:
     words = cfg["levels"]["words"]
     levels = score_to_level(frame["score"].to_numpy(), len(words))
     return [
-        {
-            "dataset": dataset,
-            "name": row.name_,
-            "image": row.path,
-            "split": row.split,
-            "score": float(row.score),
-            "level": words[lvl],
-            "prompt": rate_prompt(cfg),
-            "answer": level_answer(words[lvl]),
-        }
-        for row, lvl in zip(frame.rename(columns={"name": "name_"}).itertuples(index=False), levels)
+        {**_base(row, dataset, words[lvl]), "image": row["path"], "prompt": rate_prompt(cfg),
+         "answer": level_answer(words[lvl])}
+        for row, lvl in zip(frame.to_dict("records"), levels)
     ]
+
+
+def all_records(frame, features, thresholds: dict, dataset: str, cfg: dict) -> dict[str, list[dict]]:
+    """Records of every kind for a manifest frame and its measured features (joined on name)."""
+    words = cfg["levels"]["words"]
+    feats = features.set_index("name")
+    rng = np.random.default_rng([cfg["labels"]["seed"], sum(map(ord, dataset))])
+    prefix = cfg["prompts"]["answer_prefix"]
+    out = {k: [] for k in KINDS}
+    for row, lvl in zip(frame.to_dict("records"), score_to_level(frame["score"].to_numpy(), len(words))):
+        level = words[lvl]
+        feature_levels = levels_of(feats.loc[row["name"]], thresholds)
+        text = describe(feature_levels, rng)
+        base = {**_base(row, dataset, level), "features": feature_levels, "description": text}
+        out["one_stage"].append({**base, "image": row["path"], "prompt": rate_prompt(cfg),
+                                 "answer": level_answer(level)})
+        out["one_stage_desc"].append({**base, "image": row["path"], "prompt": describe_and_rate_prompt(cfg),
+                                      "answer": f" {text} {prefix}{level_answer(level)}"})
+        out["stage1"].append({**base, "image": row["path"], "prompt": describe_prompt(cfg),
+                              "answer": f" {text}"})
+        out["stage2"].append({**base, "prompt": infer_prompt(cfg, text), "answer": level_answer(level)})
+    return out

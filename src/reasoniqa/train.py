@@ -125,7 +125,7 @@ def train(cfg: dict, base: str, record_files: list[str], seed: int, out: str | P
         optimizer.step()
         scheduler.step()
         optimizer.zero_grad(set_to_none=True)
-        losses.append(round(float(loss), 6))
+        losses.append(round(loss.item(), 6))
         bar.set_postfix(loss=f"{losses[-1]:.3f}")
         done = step + 1
         if done % t["checkpoint_every"] == 0 and done < t["steps"]:

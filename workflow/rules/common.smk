@@ -29,6 +29,10 @@ FIG_DATASETS = "results/figures/datasets_overview.png"
 DATASET_COUNTS = "results/tables/dataset_counts.csv"
 SYNTHETIC = [n for n, s in config["datasets"].items() if s["kind"] == "synthetic"]
 REAL = [n for n, s in config["datasets"].items() if s["kind"] != "synthetic"]
+CALIBRATION = "results/labels/calibration.json"
+RECORD_KINDS = ["one_stage", "one_stage_desc", "stage1", "stage2"]
+FEATURE_VALIDATION = "results/tables/feature_validation.csv"
+FIG_FEATURES = "results/figures/feature_validation.png"
 ALL_DATASETS = sorted(set(config["train_datasets"]) | set(config["test_datasets"]))
 
 

@@ -40,18 +40,3 @@ rule prepare:
     shell:
         "reasoniqa prepare --config {CONFIG} --dataset {wildcards.dataset} --raw {input} "
         "--out {output} --log {log}"
-
-
-rule labels:
-    input:
-        "resources/{dataset}",
-    output:
-        "results/labels/{dataset}.jsonl",
-    params:
-        levels=config["levels"],
-        prompts=config["prompts"],
-    log:
-        "logs/labels/{dataset}.log",
-    shell:
-        "reasoniqa labels --config {CONFIG} --dataset {wildcards.dataset} "
-        "--data {input} --out {output} --log {log}"

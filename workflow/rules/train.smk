@@ -1,7 +1,11 @@
 rule train:
     input:
         base=base_model_input,
-        records=expand("results/labels/{dataset}.jsonl", dataset=config["train_datasets"]),
+        records=lambda w: expand(
+            "results/labels/{dataset}/{kind}.jsonl",
+            dataset=config["train_datasets"],
+            kind=w.method,
+        ),
     output:
         directory("results/adapters/{method}/seed{seed}"),
     params:

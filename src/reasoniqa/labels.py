@@ -1,0 +1,137 @@
+"""The labels stage: measure features per dataset, calibrate thresholds, write records, validate."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from reasoniqa.features import FEATURES, LEVELS, calibrate, levels_of, measure
+from reasoniqa.io import write_csv, write_json, write_jsonl, write_text
+
+
+def measure_dataset(data_dir: str, out_csv: str) -> int:
+    """Raw feature values of every image of a dataset (references included)."""
+    import pandas as pd
+    from tqdm import tqdm
+
+    from reasoniqa.data.manifest import load_manifest
+    from reasoniqa.images import load_image
+
+    frame, _ = load_manifest(data_dir, references=True)
+    rows = [{"name": r.name, "split": r.split, **measure(np.asarray(load_image(r.path)))}
+            for r in tqdm(frame.itertuples(index=False), total=len(frame), desc="features")]
+    write_csv(out_csv, pd.DataFrame(rows, columns=["name", "split", *FEATURES]))
+    return len(rows)
+
+
+def calibrate_files(feature_files: list[str], out_json: str) -> dict:
+    """Thresholds from the training split of the training datasets."""
+    import pandas as pd
+
+    train = pd.concat([pd.read_csv(f) for f in feature_files])
+    train = train[train["split"] == "train"]
+    thresholds = calibrate(train)
+    write_json(out_json, {"thresholds": thresholds, "levels": LEVELS, "n_train_images": len(train),
+                          "calibrated_on": [Path(f).stem for f in feature_files]})
+    return thresholds
+
+
+def load_thresholds(path: str) -> dict:
+    return json.loads(Path(path).read_text())["thresholds"]
+
+
+def write_records(cfg: dict, dataset: str, data_dir: str, features_csv: str, calibration: str,
+                  out_dir: str) -> dict[str, int]:
+    import pandas as pd
+
+    from reasoniqa.data.manifest import load_manifest
+    from reasoniqa.records import all_records
+
+    frame, _ = load_manifest(data_dir)
+    records = all_records(frame, pd.read_csv(features_csv), load_thresholds(calibration), dataset, cfg)
+    for kind, rows in records.items():
+        write_jsonl(Path(out_dir) / f"{kind}.jsonl", rows)
+    return {k: len(v) for k, v in records.items()}
+
+
+# Which applied distortion each measured feature should track; for exposure the signed strength
+# (bright minus dark) is compared, for colour and contrast the strength of their loss (inverted).
+GROUND_TRUTH = {
+    "blur": (["blur"], 1), "noise": (["noise", "pinknoise"], 1), "compression": (["jpeg"], 1),
+    "exposure": (["bright", "dark"], 1), "contrast": (["contrast"], -1), "colour": (["desaturate"], -1),
+}
+
+
+def _true_strength(distortions: dict, feature: str) -> float:
+    names, _ = GROUND_TRUTH[feature]
+    if feature == "exposure":
+        return distortions.get("bright", 0.0) - distortions.get("dark", 0.0)
+    return max((distortions.get(n, 0.0) for n in names), default=0.0)
+
+
+def _true_level(strength: float, feature: str) -> str:
+    levels = LEVELS[feature]
+    if feature == "exposure":
+        return "dark" if strength < -0.2 else "bright" if strength > 0.2 else "normal"
+    if feature == "contrast":
+        return "low" if strength > 0.3 else "normal"
+    if feature == "colour":
+        return "muted" if strength > 0.3 else "natural"  # 'vivid' is never applied
+    return levels[int(np.digitize(strength, [1e-9, 1 / 3, 2 / 3]))]
+
+
+def validate(data_dirs: list[str], feature_files: list[str], calibration: str, table_out: str,
+             figure_out: str) -> None:
+    """Measured level vs applied distortion strength on the synthetic stand-ins (their ground truth)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pandas as pd
+    import seaborn as sns
+    from scipy import stats
+
+    from reasoniqa.data.manifest import load_manifest, parse_distortions
+    from reasoniqa.io import atomic_path
+
+    thresholds = load_thresholds(calibration)
+    rows = []
+    for data_dir, feat_file in zip(data_dirs, feature_files):
+        frame, meta = load_manifest(data_dir, split="test")
+        feats = pd.read_csv(feat_file).set_index("name").loc[frame["name"]]
+        for name, dist, (_, f) in zip(frame["name"], frame["distortions"], feats.iterrows()):
+            applied = parse_distortions(dist)
+            lv = levels_of(f, thresholds)
+            for feature in FEATURES:
+                strength = _true_strength(applied, feature)
+                rows.append({"dataset": meta["name"], "feature": feature, "value": f[feature],
+                             "level": lv[feature], "level_index": LEVELS[feature].index(lv[feature]),
+                             "strength": strength, "true_level": _true_level(strength, feature)})
+    data = pd.DataFrame(rows)
+    summary = []
+    for feature, part in data.groupby("feature", sort=False):
+        sign = GROUND_TRUTH[feature][1]
+        applied = part[part["strength"] != 0]
+        srcc = stats.spearmanr(part["level_index"], sign * part["strength"]).statistic
+        summary.append({"feature": feature, "images": len(part), "with_distortion": len(applied),
+                        "srcc_level_vs_strength": srcc,
+                        "srcc_value_vs_strength": stats.spearmanr(part["value"], sign * part["strength"]).statistic,
+                        "level_accuracy": float((part["level"] == part["true_level"]).mean())})
+    table = pd.DataFrame(summary)
+    write_csv(table_out, table)
+    write_text(Path(table_out).with_suffix(".md"), table.to_markdown(index=False, floatfmt=".3f") + "\n")
+    fig, axes = plt.subplots(1, len(FEATURES), figsize=(3.0 * len(FEATURES), 3.0))
+    for ax, feature in zip(axes, FEATURES):
+        part = data[data["feature"] == feature]
+        cm = pd.crosstab(pd.Categorical(part["true_level"], LEVELS[feature]),
+                         pd.Categorical(part["level"], LEVELS[feature]), dropna=False)
+        sns.heatmap(cm, annot=True, fmt="d", cbar=False, cmap="Blues", ax=ax)
+        ax.set_title(feature)
+        ax.set_xlabel("measured level")
+        ax.set_ylabel("applied (ground truth)" if feature == FEATURES[0] else "")
+    fig.suptitle("Measured feature levels vs applied distortions (stand-in test splits)")
+    fig.tight_layout()
+    with atomic_path(figure_out) as tmp:
+        fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight")

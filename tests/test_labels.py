@@ -1,0 +1,67 @@
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from reasoniqa.data.distortions import apply
+from reasoniqa.descriptions import PHRASES, check_phrases, describe, parse
+from reasoniqa.features import FEATURES, LEVELS, calibrate, levels_of, measure, quantize
+
+
+def test_parser_round_trip_is_exact_for_every_level_combination():
+    check_phrases()
+    rng = np.random.default_rng(0)
+    for combo in itertools.product(*(LEVELS[f] for f in FEATURES)):
+        levels = dict(zip(FEATURES, combo))
+        assert parse(describe(levels, rng)) == levels
+
+
+def test_every_paraphrase_parses():
+    for feature, by_level in PHRASES.items():
+        for level, phrases in by_level.items():
+            for phrase in phrases:
+                assert parse(f"Well, {phrase}.")[feature] == level
+
+
+def test_parser_reports_missing_or_contradictory_features_as_none():
+    got = parse("Edges are sharp, and the image is heavily blurred.")
+    assert got["blur"] is None and got["noise"] is None
+
+
+def test_paraphrases_are_seeded_and_varied():
+    levels = {f: LEVELS[f][0] for f in FEATURES}
+    a = [describe(levels, np.random.default_rng(7)) for _ in range(3)]
+    assert len(set(a)) == 1  # same seed -> same text
+    rng = np.random.default_rng(7)
+    assert len({describe(levels, rng) for _ in range(20)}) > 1  # the stream varies the template
+
+
+def test_calibration_uses_quantiles_and_levels_follow_thresholds():
+    values = pd.DataFrame({f: np.linspace(0, 1, 101) for f in FEATURES})
+    thresholds = calibrate(values)
+    assert thresholds["blur"] == pytest.approx([0.5, 0.75, 0.9])
+    assert thresholds["exposure"] == pytest.approx([0.15, 0.85])
+    assert quantize(0.2, thresholds["blur"], "blur") == "none"
+    assert quantize(0.8, thresholds["blur"], "blur") == "moderate"
+    assert quantize(0.95, thresholds["blur"], "blur") == "severe"
+    assert quantize(0.05, thresholds["exposure"], "exposure") == "dark"
+    assert levels_of(values.iloc[100], thresholds)["colour"] == "vivid"
+
+
+@pytest.fixture(scope="module")
+def photo():
+    from skimage import data
+
+    return data.astronaut()[::2, ::2] / 255.0
+
+
+@pytest.mark.parametrize("distortion, feature, direction", [
+    ("blur", "blur", 1), ("noise", "noise", 1), ("jpeg", "compression", 1), ("dark", "exposure", -1),
+    ("bright", "exposure", 1), ("contrast", "contrast", -1), ("desaturate", "colour", -1),
+])
+def test_each_estimator_tracks_its_distortion(photo, distortion, feature, direction):
+    rng = np.random.default_rng(0)
+    values = [measure((apply(photo, {distortion: s}, rng) * 255).astype(np.uint8))[feature]
+              for s in (0.0, 0.5, 1.0)]
+    assert np.all(np.diff(values) * direction > 0), values
