@@ -129,6 +129,7 @@ def validate(data_dirs: list[str], feature_files: list[str], calibration: str, t
                          pd.Categorical(part["level"], LEVELS[feature]), dropna=False)
         sns.heatmap(cm, annot=True, fmt="d", cbar=False, cmap="Blues", ax=ax)
         ax.set_title(feature)
+        ax.tick_params(axis="y", labelrotation=0)
         ax.set_xlabel("measured level")
         ax.set_ylabel("applied (ground truth)" if feature == FEATURES[0] else "")
     fig.suptitle("Measured feature levels vs applied distortions (stand-in test splits)")
