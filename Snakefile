@@ -20,3 +20,4 @@ rule all:
         FIG_SCATTER,
         FIG_DATASETS,
         FIG_FEATURES if SYNTHETIC else [],
+        DESCRIPTION_ACCURACY if DESCRIBED_PREDICTIONS else [],

@@ -45,7 +45,7 @@ def snakemake_run(root, tmp_path_factory, venv_bin):
 def test_table_and_figure_exist_with_sane_values(snakemake_run):
     table = pd.read_csv(snakemake_run / TABLE)
     assert {"method", "dataset", "srcc", "plcc"} <= set(table.columns)
-    assert set(table["method"]) == {"zero_shot", "one_stage"}
+    assert set(table["method"]) == {"zero_shot", "one_stage", "one_stage_desc", "two_stage"}
     assert table["srcc"].dropna().between(-1, 1).all()
     assert (snakemake_run / TABLE.replace(".csv", ".md")).read_text().startswith("| method")
     png = (snakemake_run / FIGURE).read_bytes()
@@ -79,7 +79,40 @@ def test_dvc_repro_builds_the_same_artifacts(root, snakemake_run, tmp_path, venv
     _run([venv_bin / "reasoniqa", "dvc-yaml", "--config", CONFIG], work, venv_bin)
     _run([venv_bin / "dvc", "init", "--no-scm", "-q"], work, venv_bin)
     _run([venv_bin / "dvc", "repro"], work, venv_bin)
-    for rel in ("results/metrics.json", TABLE, "resources/synth_koniq/manifest.csv"):
+    for rel in ("results/metrics.json", TABLE, "resources/synth_koniq/manifest.csv",
+                "results/tables/stage1_feature_accuracy.csv", "results/tables/feature_validation.csv"):
         assert (work / rel).read_bytes() == (snakemake_run / rel).read_bytes(), rel
     again = _run([venv_bin / "dvc", "repro"], work, venv_bin)
     assert "Data and pipelines are up to date" in again.stdout
+
+
+def test_predict_cli_csv_and_json(snakemake_run, venv_bin):
+    img = sorted((snakemake_run / "resources/synth_csiq/images").iterdir())[0]
+    for method in ("two_stage", "one_stage"):
+        proc = _run([venv_bin / "reasoniqa", "predict", "--config", CONFIG, "--method", method, str(img)],
+                    snakemake_run, venv_bin)
+        lines = proc.stdout.strip().splitlines()
+        assert lines[0] == "path,description,level,score" and len(lines) == 2
+        assert 1 <= float(lines[1].rsplit(",", 1)[1]) <= 5
+    proc = _run([venv_bin / "reasoniqa", "predict", "--config", CONFIG, "--json",
+                 str(snakemake_run / "resources/synth_csiq/images")], snakemake_run, venv_bin)
+    rows = json.loads(proc.stdout)
+    assert len(rows) == len(list((snakemake_run / "resources/synth_csiq/images").iterdir()))
+    assert {"path", "description", "level", "score"} == set(rows[0])
+
+
+@pytest.mark.parametrize("case, message", [
+    ("missing", "no such file or folder"), ("empty_dir", "no images"), ("not_an_image", "cannot decode"),
+])
+def test_predict_cli_bad_paths(snakemake_run, venv_bin, tmp_path, case, message):
+    target = tmp_path / case
+    if case == "empty_dir":
+        target.mkdir()
+        (target / "notes.txt").write_text("no pictures here")
+    elif case == "not_an_image":
+        target = tmp_path / "notes.png"
+        target.write_text("not a picture")
+    proc = _run([venv_bin / "reasoniqa", "predict", "--config", CONFIG, str(target)], snakemake_run, venv_bin,
+                check=False)
+    assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1

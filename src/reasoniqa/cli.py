@@ -105,28 +105,46 @@ def cmd_train(a):
     from reasoniqa.train import train
 
     cfg = _cfg(a)
-    stats = train(cfg, a.base, a.records, a.seed, a.out, a.checkpoints)
+    stats = train(cfg, a.base, a.records, a.seed, a.out, a.checkpoints, stage=a.stage)
     log.info("train stats: %s", stats)
+
+
+def cmd_merge(a):
+    from reasoniqa.train import merge_adapter
+
+    merge_adapter(_cfg(a), a.base, a.adapter, a.out)
+    log.info("merged %s into %s -> %s", a.adapter, a.base, a.out)
 
 
 def cmd_score_split(a):
     from reasoniqa.data.manifest import load_manifest
     from reasoniqa.io import write_csv
-    from reasoniqa.prompts import rate_prompt
     from reasoniqa.scoring import load_method_model, score_frame
 
     cfg = _cfg(a)
     frame, _ = load_manifest(a.data, split=a.split)
     model, processor = load_method_model(cfg, a.base, a.adapter)
-    pred = score_frame(cfg, model, processor, frame, rate_prompt(cfg))
+    pred = score_frame(cfg, a.method, model, processor, frame)
     write_csv(a.out, pred)
     log.info("scored %d images -> %s", len(pred), a.out)
+
+
+def cmd_predict(a):
+    from reasoniqa.predict import predict
+
+    predict(_cfg(a), a.method, a.seed, a.paths, a.json, a.results)
 
 
 def cmd_evaluate(a):
     from reasoniqa.evaluate import evaluate
 
     evaluate(_cfg(a), a.predictions, a.table, a.metrics)
+
+
+def cmd_description_accuracy(a):
+    from reasoniqa.evaluate import description_accuracy
+
+    description_accuracy(a.predictions, a.features, a.calibration, a.table)
 
 
 def cmd_plot_scatter(a):
@@ -221,19 +239,41 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, required=True)
     s.add_argument("--out", required=True, help="adapter folder")
     s.add_argument("--checkpoints", required=True, help="checkpoint folder (kept across runs for resume)")
+    s.add_argument("--stage", default="one_stage", choices=["one_stage", "stage1", "stage2"],
+                   help="one_stage: the full budget; stage1/stage2: the two-stage split of it")
+
+    s = step("merge", cmd_merge, "fold a LoRA adapter into its base model (stage 1 -> stage 2 base)")
+    s.add_argument("--base", required=True)
+    s.add_argument("--adapter", required=True)
+    s.add_argument("--out", required=True)
 
     s = step("score-split", cmd_score_split, "score one split of a dataset with a method's model")
+    s.add_argument("--method", required=True, choices=["zero_shot", "one_stage", "one_stage_desc", "two_stage"])
     s.add_argument("--base", required=True)
     s.add_argument("--adapter", help="LoRA adapter folder (none: the zero-shot base)")
     s.add_argument("--data", required=True)
     s.add_argument("--split", default="test")
     s.add_argument("--out", required=True)
 
+    s = step("predict", cmd_predict, "rate image files or folders with a trained method (CSV or JSON)")
+    s.add_argument("paths", nargs="+", metavar="PATH", help="image files or folders")
+    s.add_argument("--method", default="two_stage", choices=["zero_shot", "one_stage", "one_stage_desc", "two_stage"])
+    s.add_argument("--seed", type=int, default=0, help="which trained seed to use")
+    s.add_argument("--results", default="results", help="the workflow's results folder")
+    s.add_argument("--json", action="store_true", help="JSON instead of CSV")
+
     s = step("evaluate", cmd_evaluate, "correlation table and metrics from prediction files")
     s.add_argument("--predictions", nargs="+", required=True,
                    help="files named predictions/<method>/seed<S>/<dataset>.csv")
     s.add_argument("--table", required=True, help="CSV path; a Markdown twin is written beside it")
     s.add_argument("--metrics", required=True)
+
+    s = step("description-accuracy", cmd_description_accuracy,
+             "generated descriptions vs measured feature levels (stage-1 feature accuracy)")
+    s.add_argument("--predictions", nargs="+", required=True)
+    s.add_argument("--features", nargs="+", required=True, help="results/features/<dataset>.csv files")
+    s.add_argument("--calibration", required=True)
+    s.add_argument("--table", required=True)
 
     s = step("plot-scatter", cmd_plot_scatter, "predicted vs ground-truth score scatter (PNG)")
     s.add_argument("--predictions", nargs="+", required=True)

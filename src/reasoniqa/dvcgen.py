@@ -24,6 +24,8 @@ RULE_PARAMS = {
     "labels": ["levels", "prompts", "labels"],
     "build_model": ["model"],
     "train": ["train", "model", "levels", "prompts", "train_datasets"],
+    "train_stage1": ["train", "model", "levels", "prompts", "train_datasets"],
+    "train_stage2": ["train", "model", "levels", "prompts", "train_datasets"],
     "score_split": ["predict", "levels", "prompts"],
     "evaluate": ["levels"],
 }

@@ -57,3 +57,36 @@ def evaluate(cfg: dict, pred_files: list[str], table_path: str, metrics_path: st
         for r in table.itertuples(index=False)
     }
     write_json(metrics_path, metrics)
+
+
+def description_accuracy(pred_files: list[str], feature_files: list[str], calibration: str,
+                         table_path: str) -> None:
+    """How often generated descriptions name the measured feature level (stage-1 feature accuracy),
+    per method with descriptions x dataset; `complete` is the share naming all six features once."""
+    import pandas as pd
+
+    from reasoniqa.descriptions import parse
+    from reasoniqa.features import FEATURES, levels_of
+    from reasoniqa.labels import load_thresholds
+
+    thresholds = load_thresholds(calibration)
+    features = {Path(f).stem: pd.read_csv(f).set_index("name") for f in feature_files}
+    rows = []
+    for f in pred_files:
+        key = parse_prediction_path(f)
+        pred = pd.read_csv(f, keep_default_na=False)
+        if not pred["description"].astype(str).str.len().any() or key["dataset"] not in features:
+            continue
+        feats = features[key["dataset"]]
+        parsed = [parse(str(d)) for d in pred["description"]]
+        truth = [levels_of(feats.loc[n], thresholds) for n in pred["name"]]
+        row = {**key, "n": len(pred),
+               "complete": sum(all(v is not None for v in p.values()) for p in parsed) / len(pred)}
+        for feat in FEATURES:
+            row[feat] = sum(p[feat] == t[feat] for p, t in zip(parsed, truth)) / len(pred)
+        row["mean"] = sum(row[feat] for feat in FEATURES) / len(FEATURES)
+        rows.append(row)
+    table = pd.DataFrame(rows, columns=["method", "dataset", "seed", "n", "complete", *FEATURES, "mean"])
+    table = table.sort_values(["method", "dataset", "seed"]).reset_index(drop=True)
+    write_csv(table_path, table)
+    write_text(Path(table_path).with_suffix(".md"), table.to_markdown(index=False, floatfmt=".3f") + "\n")

@@ -50,10 +50,22 @@ def write_records(cfg: dict, dataset: str, data_dir: str, features_csv: str, cal
     from reasoniqa.records import all_records
 
     frame, _ = load_manifest(data_dir)
-    records = all_records(frame, pd.read_csv(features_csv), load_thresholds(calibration), dataset, cfg)
+    teacher = teacher_descriptions(cfg, list(frame["path"])) if cfg["labels"].get("teacher") else None
+    records = all_records(frame, pd.read_csv(features_csv), load_thresholds(calibration), dataset, cfg, teacher)
     for kind, rows in records.items():
         write_jsonl(Path(out_dir) / f"{kind}.jsonl", rows)
     return {k: len(v) for k, v in records.items()}
+
+
+def teacher_descriptions(cfg: dict, paths: list[str]) -> list[str]:
+    """Descriptions written by a teacher VLM (config labels.teacher: model id or local folder), greedy,
+    with the stage-1 prompt; the alternative to descriptions from measured features."""
+    from reasoniqa.prompts import describe_prompt
+    from reasoniqa.scoring import generate_texts, load_method_model
+
+    model, processor = load_method_model(cfg, cfg["labels"]["teacher"], None)
+    return generate_texts(model, processor, [describe_prompt(cfg)] * len(paths), paths,
+                          cfg["predict"]["batch_size"], cfg["predict"]["max_new_tokens"])
 
 
 # Which applied distortion each measured feature should track; for exposure the signed strength

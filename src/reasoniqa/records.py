@@ -24,28 +24,28 @@ def _base(row, dataset: str, level: str) -> dict:
             "level": level}
 
 
-def one_stage_records(frame, dataset: str, cfg: dict) -> list[dict]:
-    """Q-Align-style: image + question -> level word."""
-    words = cfg["levels"]["words"]
-    levels = score_to_level(frame["score"].to_numpy(), len(words))
-    return [
-        {**_base(row, dataset, words[lvl]), "image": row["path"], "prompt": rate_prompt(cfg),
-         "answer": level_answer(words[lvl])}
-        for row, lvl in zip(frame.to_dict("records"), levels)
-    ]
+def all_records(frame, features, thresholds: dict, dataset: str, cfg: dict,
+                teacher_texts: list[str] | None = None) -> dict[str, list[dict]]:
+    """Records of every kind for a manifest frame and its measured features (joined on name).
 
+    With `teacher_texts` (one per row, from a teacher VLM) those are the descriptions, and the feature
+    levels recorded are what the parser reads in them (None where a text names no level)."""
+    from reasoniqa.descriptions import parse
 
-def all_records(frame, features, thresholds: dict, dataset: str, cfg: dict) -> dict[str, list[dict]]:
-    """Records of every kind for a manifest frame and its measured features (joined on name)."""
     words = cfg["levels"]["words"]
     feats = features.set_index("name")
     rng = np.random.default_rng([cfg["labels"]["seed"], sum(map(ord, dataset))])
     prefix = cfg["prompts"]["answer_prefix"]
     out = {k: [] for k in KINDS}
-    for row, lvl in zip(frame.to_dict("records"), score_to_level(frame["score"].to_numpy(), len(words))):
+    levels = score_to_level(frame["score"].to_numpy(), len(words))
+    for i, (row, lvl) in enumerate(zip(frame.to_dict("records"), levels)):
         level = words[lvl]
-        feature_levels = levels_of(feats.loc[row["name"]], thresholds)
-        text = describe(feature_levels, rng)
+        if teacher_texts is None:
+            feature_levels = levels_of(feats.loc[row["name"]], thresholds)
+            text = describe(feature_levels, rng)
+        else:
+            text = teacher_texts[i]
+            feature_levels = parse(text)
         base = {**_base(row, dataset, level), "features": feature_levels, "description": text}
         out["one_stage"].append({**base, "image": row["path"], "prompt": rate_prompt(cfg),
                                  "answer": level_answer(level)})

@@ -1,4 +1,10 @@
-"""Q-Align-style scoring: softmax over the level tokens at the answer position, expected score."""
+"""Scoring of the four methods: Q-Align-style level probabilities at the answer position.
+
+- zero_shot / one_stage: image + rating prompt -> level probabilities.
+- one_stage_desc (Q-Instruct-style): image -> generated description, then the level word is read
+  after "<description> The quality of the image is" in the same context (image still present).
+- two_stage: the stage-1 model describes the image; the stage-2 model reads only that description.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,9 @@ import numpy as np
 
 from reasoniqa.images import load_image
 from reasoniqa.levels import expected_score, level_token_ids
+from reasoniqa.prompts import describe_and_rate_prompt, describe_prompt, infer_prompt, rate_prompt
+
+METHODS = ["zero_shot", "one_stage", "one_stage_desc", "two_stage"]
 
 
 def load_method_model(cfg: dict, base: str, adapter: str | None):
@@ -20,40 +29,90 @@ def load_method_model(cfg: dict, base: str, adapter: str | None):
     return model, processor
 
 
-def level_probabilities(model, processor, prompt: str, image_paths: list[str], words: list[str],
-                        batch_size: int, progress: bool = True) -> np.ndarray:
-    """[N, L] probabilities of the level words after `prompt`, batched (left padding: the last
-    position is the answer position for every row)."""
-    import torch
+def _batches(n: int, size: int, desc: str, progress: bool):
     from tqdm import tqdm
+
+    return tqdm(range(0, n, size), desc=desc, disable=not progress)
+
+
+def level_probabilities(model, processor, prompts: list[str], image_paths: list[str] | None,
+                        words: list[str], batch_size: int, progress: bool = True) -> np.ndarray:
+    """[N, L] softmax over the level words' first sub-tokens at the last prompt position. Left
+    padding puts every row's answer position last, so one forward pass serves a whole batch."""
+    import torch
 
     ids = level_token_ids(processor.tokenizer, words)
     out = []
-    starts = range(0, len(image_paths), batch_size)
-    for start in tqdm(starts, desc="score", disable=not progress):
-        paths = image_paths[start : start + batch_size]
-        enc = processor(text=[prompt] * len(paths), images=[load_image(p) for p in paths],
-                        return_tensors="pt", padding=True)
+    for start in _batches(len(prompts), batch_size, "score", progress):
+        texts = prompts[start : start + batch_size]
+        images = [load_image(p) for p in image_paths[start : start + batch_size]] if image_paths else None
+        enc = processor(text=texts, images=images, return_tensors="pt", padding=True)
         with torch.inference_mode():
             logits = model(**enc, logits_to_keep=1).logits[:, -1, :]
         out.append(torch.softmax(logits[:, ids].float(), dim=-1).numpy())
     return np.concatenate(out) if out else np.zeros((0, len(words)))
 
 
-def score_frame(cfg: dict, model, processor, frame, prompt: str, progress: bool = True):
-    """Predictions for a manifest frame: level probabilities, greedy level, expected score."""
+def generate_texts(model, processor, prompts: list[str], image_paths: list[str] | None, batch_size: int,
+                   max_new_tokens: int = 64, progress: bool = True) -> list[str]:
+    """Greedy continuations of the prompts (batched, left padding)."""
+    import torch
+
+    texts = []
+    tok = processor.tokenizer
+    for start in _batches(len(prompts), batch_size, "describe", progress):
+        batch = prompts[start : start + batch_size]
+        images = [load_image(p) for p in image_paths[start : start + batch_size]] if image_paths else None
+        enc = processor(text=batch, images=images, return_tensors="pt", padding=True)
+        with torch.inference_mode():
+            out = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=False,
+                                 pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id)
+        new = out[:, enc["input_ids"].shape[1] :]
+        texts += [t.strip() for t in tok.batch_decode(new, skip_special_tokens=True)]
+    return texts
+
+
+def _description_part(text: str, answer_prefix: str) -> str:
+    """What a one-stage describe-and-rate answer says before it names the quality."""
+    return text.split(answer_prefix)[0].strip()
+
+
+def predict_paths(cfg: dict, method: str, model, processor, paths: list[str], progress: bool = True) -> dict:
+    """Descriptions (where the method writes one) and level probabilities for image files."""
+    words, bs = cfg["levels"]["words"], cfg["predict"]["batch_size"]
+    prefix = cfg["prompts"]["answer_prefix"]
+    descriptions = [""] * len(paths)
+    if method in ("zero_shot", "one_stage"):
+        probs = level_probabilities(model, processor, [rate_prompt(cfg)] * len(paths), paths, words, bs, progress)
+    elif method == "one_stage_desc":
+        lead = describe_and_rate_prompt(cfg)
+        raw = generate_texts(model, processor, [lead] * len(paths), paths, bs, cfg["predict"]["max_new_tokens"],
+                             progress)
+        descriptions = [_description_part(t, prefix) for t in raw]
+        prompts = [f"{lead} {d} {prefix}" for d in descriptions]
+        probs = level_probabilities(model, processor, prompts, paths, words, bs, progress)
+    elif method == "two_stage":
+        with model.disable_adapter():  # the merged stage-1 model describes ...
+            descriptions = generate_texts(model, processor, [describe_prompt(cfg)] * len(paths), paths, bs,
+                                          cfg["predict"]["max_new_tokens"], progress)
+        # ... and the stage-2 adapter rates from the description alone: no image in its input.
+        probs = level_probabilities(model, processor, [infer_prompt(cfg, d) for d in descriptions], None,
+                                    words, bs, progress)
+    else:
+        raise ValueError(f"unknown method {method!r}")
+    return {"description": descriptions, "probs": probs,
+            "score": expected_score(probs, cfg["levels"]["weights"]),
+            "level": [words[i] for i in probs.argmax(axis=1)]}
+
+
+def score_frame(cfg: dict, method: str, model, processor, frame, progress: bool = True):
+    """Predictions for a manifest frame: description, level probabilities, greedy level, expected score."""
     import pandas as pd
 
-    words, weights = cfg["levels"]["words"], cfg["levels"]["weights"]
-    probs = level_probabilities(model, processor, prompt, list(frame["path"]), words,
-                                cfg["predict"]["batch_size"], progress)
-    pred = pd.DataFrame({
-        "name": frame["name"],
-        "mos": frame["mos"],
-        "score": frame["score"],
-        "pred_score": expected_score(probs, weights),
-        "pred_level": [words[i] for i in probs.argmax(axis=1)],
-    })
-    for j, w in enumerate(words):
-        pred[f"p_{w}"] = probs[:, j]
+    out = predict_paths(cfg, method, model, processor, list(frame["path"]), progress)
+    pred = pd.DataFrame({"name": frame["name"], "mos": frame["mos"], "score": frame["score"],
+                         "pred_score": out["score"], "pred_level": out["level"],
+                         "description": out["description"]})
+    for j, w in enumerate(cfg["levels"]["words"]):
+        pred[f"p_{w}"] = out["probs"][:, j]
     return pred

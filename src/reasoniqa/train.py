@@ -33,7 +33,24 @@ def batch_indices(seed: int, step: int, batch_size: int, n: int) -> list[int]:
     return out
 
 
-def lora_config(cfg: dict):
+STAGES = ["one_stage", "stage1", "stage2"]
+
+
+def stage_plan(cfg: dict, stage: str) -> dict:
+    """Steps and fully-trained modules of a stage. The two stages share the one-stage budget:
+    stage 1 gets `stage1_fraction` of `train.steps`, stage 2 the rest, with the same schedule shape."""
+    t = cfg["train"]
+    stage1 = max(1, round(t["steps"] * t["stage1_fraction"]))
+    if stage == "one_stage":
+        return {"steps": t["steps"], "modules_to_save": list(t["modules_to_save"])}
+    if stage == "stage1":
+        return {"steps": stage1, "modules_to_save": list(t["modules_to_save"])}
+    if stage == "stage2":  # text only: the vision side sees no input, so only the LM adapts
+        return {"steps": max(1, t["steps"] - stage1), "modules_to_save": []}
+    raise UserError(f"unknown training stage {stage!r} (known: {', '.join(STAGES)})")
+
+
+def lora_config(cfg: dict, modules_to_save: list[str]):
     from peft import LoraConfig
 
     t = cfg["train"]
@@ -42,9 +59,22 @@ def lora_config(cfg: dict):
         lora_alpha=t["lora_alpha"],
         lora_dropout=t["lora_dropout"],
         target_modules=t.get("lora_target", DEFAULT_LORA_TARGET),
-        modules_to_save=list(t["modules_to_save"]) or None,
+        modules_to_save=modules_to_save or None,
         task_type="CAUSAL_LM",
     )
+
+
+def merge_adapter(cfg: dict, base: str, adapter: str, out: str | Path) -> None:
+    """Fold a LoRA adapter into its base and save the result as a plain model (stage 1 -> stage 2)."""
+    from peft import PeftModel
+
+    from reasoniqa.model.load import load_base
+
+    model, processor = load_base(base, cfg)
+    merged = PeftModel.from_pretrained(model, adapter).merge_and_unload()
+    with atomic_dir(out) as tmp:
+        merged.save_pretrained(tmp)
+        processor.save_pretrained(tmp)
 
 
 def _latest_checkpoint(ckpt_root: Path) -> Path | None:
@@ -52,16 +82,24 @@ def _latest_checkpoint(ckpt_root: Path) -> Path | None:
     return found[-1] if found else None
 
 
-def _save_checkpoint(model, optimizer, scheduler, step: int, losses: list[float], ckpt_root: Path) -> None:
+def _save_checkpoint(model, optimizer, scheduler, step: int, losses: list[float], ckpt_root: Path,
+                     fingerprint: str) -> None:
     import torch
 
     with atomic_dir(ckpt_root / f"step_{step:06d}") as tmp:
         model.save_pretrained(tmp)
         torch.save({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict()}, tmp / "optim.pt")
-        write_json(tmp / "state.json", {"step": step, "losses": losses})
+        write_json(tmp / "state.json", {"step": step, "losses": losses, "fingerprint": fingerprint})
     for old in ckpt_root.glob("step_*"):  # keep only the newest
         if old.name != f"step_{step:06d}":
             shutil.rmtree(old, ignore_errors=True)
+
+
+def _checkpoint_matches(path: Path, fingerprint: str) -> bool:
+    try:
+        return json.loads((path / "state.json").read_text()).get("fingerprint") == fingerprint
+    except (OSError, ValueError):
+        return False
 
 
 def _load_checkpoint(model, optimizer, scheduler, path: Path) -> tuple[int, list[float]]:
@@ -78,7 +116,8 @@ def _load_checkpoint(model, optimizer, scheduler, path: Path) -> tuple[int, list
 
 
 def train(cfg: dict, base: str, record_files: list[str], seed: int, out: str | Path,
-          ckpt_root: str | Path, split: str = "train", stop_after: int | None = None) -> dict:
+          ckpt_root: str | Path, stage: str = "one_stage", split: str = "train",
+          stop_after: int | None = None) -> dict:
     """Train a LoRA adapter on the `split` records; write it to `out` (atomically). Returns run stats.
 
     `stop_after` ends the run early after that many steps (used to test kill-and-resume).
@@ -92,10 +131,16 @@ def train(cfg: dict, base: str, record_files: list[str], seed: int, out: str | P
     from reasoniqa.model.load import load_base
 
     t = cfg["train"]
+    plan = stage_plan(cfg, stage)
+    steps = plan["steps"]
     torch.manual_seed(seed)
-    torch.use_deterministic_algorithms(True)
+    torch.use_deterministic_algorithms(True, warn_only=torch.cuda.is_available())
+    device = "cuda" if torch.cuda.is_available() else "cpu"
     model, processor = load_base(base, cfg)
-    model = get_peft_model(model, lora_config(cfg))
+    if device == "cuda":  # memory: recompute activations instead of storing them
+        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+        model.enable_input_require_grads()
+    model = get_peft_model(model, lora_config(cfg, plan["modules_to_save"])).to(device)
     model.train()
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     log.info("trainable parameters: %d", trainable)
@@ -108,19 +153,31 @@ def train(cfg: dict, base: str, record_files: list[str], seed: int, out: str | P
     optimizer = torch.optim.AdamW(
         [p for p in model.parameters() if p.requires_grad], lr=t["lr"], weight_decay=t["weight_decay"]
     )
-    scheduler = get_cosine_schedule_with_warmup(optimizer, int(t["warmup_ratio"] * t["steps"]), t["steps"])
+    scheduler = get_cosine_schedule_with_warmup(optimizer, int(t["warmup_ratio"] * steps), steps)
     ckpt_root = Path(ckpt_root)
+    # A checkpoint is resumed only by the run that made it: same config, inputs, base, seed, stage.
+    inputs = {str(f): sha256_file(f) for f in record_files}
+    if (Path(base) / "config.json").is_file():  # a local base: its identity is part of the inputs
+        inputs["base_config"] = sha256_file(Path(base) / "config.json")
+    fingerprint = section_hash(cfg["train"], cfg["model"], cfg["levels"], cfg["prompts"], inputs, str(base),
+                               seed, stage)
     start, losses = 0, []
     if (latest := _latest_checkpoint(ckpt_root)) is not None:
-        start, losses = _load_checkpoint(model, optimizer, scheduler, latest)
-        log.info("resumed from %s (step %d)", latest, start)
+        if _checkpoint_matches(latest, fingerprint):
+            start, losses = _load_checkpoint(model, optimizer, scheduler, latest)
+            log.info("resumed from %s (step %d)", latest, start)
+        else:
+            log.info("ignoring checkpoint %s: made by a different config, input or base", latest)
+            shutil.rmtree(latest)
 
     started = time.time()
-    bar = tqdm(range(start, t["steps"]), desc=f"train seed {seed}", initial=start, total=t["steps"])
+    bar = tqdm(range(start, steps), desc=f"train {stage} seed {seed}", initial=start, total=steps)
     for step in bar:
         batch = collate([items[i] for i in batch_indices(seed, step, t["batch_size"], len(items))],
                         processor.tokenizer.pad_token_id)
-        loss = model(**batch).loss
+        batch = {k: v.to(device) for k, v in batch.items()}
+        with torch.autocast(device, dtype=torch.bfloat16, enabled=device == "cuda"):
+            loss = model(**batch).loss
         loss.backward()
         optimizer.step()
         scheduler.step()
@@ -128,25 +185,27 @@ def train(cfg: dict, base: str, record_files: list[str], seed: int, out: str | P
         losses.append(round(loss.item(), 6))
         bar.set_postfix(loss=f"{losses[-1]:.3f}")
         done = step + 1
-        if done % t["checkpoint_every"] == 0 and done < t["steps"]:
-            _save_checkpoint(model, optimizer, scheduler, done, losses, ckpt_root)
+        if done % t["checkpoint_every"] == 0 and done < steps:
+            _save_checkpoint(model, optimizer, scheduler, done, losses, ckpt_root, fingerprint)
         if stop_after is not None and done >= stop_after:
-            _save_checkpoint(model, optimizer, scheduler, done, losses, ckpt_root)
+            _save_checkpoint(model, optimizer, scheduler, done, losses, ckpt_root, fingerprint)
             return {"stopped_at": done}
     stats = {
         "seed": seed,
-        "steps": t["steps"],
+        "stage": stage,
+        "steps": steps,
         "examples": len(items),
         "trainable_parameters": trainable,
         "loss_first": losses[0],
         "loss_last_10_mean": float(np.mean(losses[-10:])),
         "config_hash": section_hash(cfg["train"], cfg["model"], cfg["levels"], cfg["prompts"]),
-        "inputs": {str(f): sha256_file(f) for f in record_files},
+        "inputs": inputs,
         "base": str(base),
     }
     with atomic_dir(out) as tmp:
         model.save_pretrained(tmp)
         write_json(tmp / "train_meta.json", {**stats, "losses": losses})
-    log.info("trained %d steps in %.1fs; loss %.3f -> %.3f", t["steps"] - start, time.time() - started,
+    shutil.rmtree(ckpt_root, ignore_errors=True)  # the adapter is out: checkpoints have done their job
+    log.info("trained %d steps in %.1fs; loss %.3f -> %.3f", steps - start, time.time() - started,
              stats["loss_first"], stats["loss_last_10_mean"])
     return stats

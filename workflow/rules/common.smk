@@ -23,6 +23,13 @@ PREDICTIONS = expand(
     seed=SEEDS,
     dataset=config["test_datasets"],
 )
+DESCRIBED_PREDICTIONS = expand(
+    "results/predictions/{method}/seed{seed}/{dataset}.csv",
+    method=[m for m in config["methods"] if m in ("one_stage_desc", "two_stage")],
+    seed=SEEDS,
+    dataset=config["test_datasets"],
+)
+DESCRIPTION_ACCURACY = "results/tables/stage1_feature_accuracy.csv"
 TABLE1 = "results/tables/table1_correlations.csv"
 FIG_SCATTER = "results/figures/scatter_pred_vs_mos.png"
 FIG_DATASETS = "results/figures/datasets_overview.png"

@@ -1,3 +1,4 @@
+# One-stage methods (image -> level; image -> description + level): the whole budget in one LoRA run.
 rule train:
     input:
         base=base_model_input,
@@ -8,6 +9,8 @@ rule train:
         ),
     output:
         directory("results/adapters/{method}/seed{seed}"),
+    wildcard_constraints:
+        method="one_stage|one_stage_desc",
     params:
         train=config["train"],
         base=BASE,
@@ -18,5 +21,68 @@ rule train:
     log:
         "logs/train/{method}/seed{seed}.log",
     shell:
-        "reasoniqa train --config {CONFIG} --base {params.base} --records {input.records} "
-        "--seed {wildcards.seed} --out {output} --checkpoints {params.checkpoints} --log {log}"
+        "reasoniqa train --config {CONFIG} --stage one_stage --base {params.base} "
+        "--records {input.records} --seed {wildcards.seed} --out {output} "
+        "--checkpoints {params.checkpoints} --log {log}"
+
+
+# Two-stage tuning. Stage 1: image -> description of visual features.
+rule train_stage1:
+    input:
+        base=base_model_input,
+        records=expand(
+            "results/labels/{dataset}/stage1.jsonl", dataset=config["train_datasets"]
+        ),
+    output:
+        directory("results/adapters/two_stage/seed{seed}/stage1"),
+    params:
+        train=config["train"],
+        base=BASE,
+        checkpoints="results/checkpoints/two_stage/seed{seed}/stage1",
+    threads: config["torch_threads"]
+    resources:
+        gpu=1,
+    log:
+        "logs/train/two_stage/seed{seed}/stage1.log",
+    shell:
+        "reasoniqa train --config {CONFIG} --stage stage1 --base {params.base} "
+        "--records {input.records} --seed {wildcards.seed} --out {output} "
+        "--checkpoints {params.checkpoints} --log {log}"
+
+
+rule merge_stage1:
+    input:
+        base=base_model_input,
+        adapter="results/adapters/two_stage/seed{seed}/stage1",
+    output:
+        directory("results/models/two_stage/seed{seed}/stage1_merged"),
+    params:
+        base=BASE,
+    log:
+        "logs/train/two_stage/seed{seed}/merge.log",
+    shell:
+        "reasoniqa merge --config {CONFIG} --base {params.base} --adapter {input.adapter} "
+        "--out {output} --log {log}"
+
+
+# Stage 2: description (no image) -> quality level, on top of the merged stage-1 model.
+rule train_stage2:
+    input:
+        base="results/models/two_stage/seed{seed}/stage1_merged",
+        records=expand(
+            "results/labels/{dataset}/stage2.jsonl", dataset=config["train_datasets"]
+        ),
+    output:
+        directory("results/adapters/two_stage/seed{seed}/stage2"),
+    params:
+        train=config["train"],
+        checkpoints="results/checkpoints/two_stage/seed{seed}/stage2",
+    threads: config["torch_threads"]
+    resources:
+        gpu=1,
+    log:
+        "logs/train/two_stage/seed{seed}/stage2.log",
+    shell:
+        "reasoniqa train --config {CONFIG} --stage stage2 --base {input.base} "
+        "--records {input.records} --seed {wildcards.seed} --out {output} "
+        "--checkpoints {params.checkpoints} --log {log}"

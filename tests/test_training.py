@@ -1,0 +1,138 @@
+"""Training and inference of every method on tiny models, kill-and-resume, deep (32-layer) configs."""
+
+import copy
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from reasoniqa.data.synth import synthesize
+from reasoniqa.labels import calibrate_files, measure_dataset, write_records
+from reasoniqa.model.tiny import build_tiny_llava
+from reasoniqa.scoring import load_method_model, predict_paths
+from reasoniqa.train import merge_adapter, stage_plan, train
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory, test_cfg):
+    """A tiny dataset with features, calibration and records of every kind."""
+    root = tmp_path_factory.mktemp("ws")
+    spec = test_cfg["datasets"]["synth_koniq"]
+    synthesize("synth_koniq", spec, root / "data", test_cfg["test_photos"], progress=False)
+    measure_dataset(str(root / "data"), str(root / "features.csv"))
+    calibrate_files([str(root / "features.csv")], str(root / "calibration.json"))
+    write_records(test_cfg, "synth_koniq", str(root / "data"), str(root / "features.csv"),
+                  str(root / "calibration.json"), str(root / "labels"))
+    return root
+
+
+def _test_paths(ws, n=3):
+    frame = pd.read_csv(ws / "data/manifest.csv")
+    return [str(ws / "data" / p) for p in frame.loc[frame.split == "test", "path"][:n]]
+
+
+def test_two_stage_budget_equals_one_stage(test_cfg):
+    one = stage_plan(test_cfg, "one_stage")["steps"]
+    assert stage_plan(test_cfg, "stage1")["steps"] + stage_plan(test_cfg, "stage2")["steps"] == one
+    assert stage_plan(test_cfg, "stage2")["modules_to_save"] == []  # text-only stage
+
+
+def test_every_method_trains_and_predicts(workspace, tiny_model, test_cfg):
+    ws, cfg = workspace, test_cfg
+    paths = _test_paths(ws)
+    for method in ("one_stage", "one_stage_desc"):
+        stats = train(cfg, str(tiny_model), [str(ws / f"labels/{method}.jsonl")], 0, ws / f"ad_{method}",
+                      ws / f"ck_{method}")
+        assert stats["loss_last_10_mean"] < stats["loss_first"]
+        model, proc = load_method_model(cfg, str(tiny_model), str(ws / f"ad_{method}"))
+        out = predict_paths(cfg, method, model, proc, paths, progress=False)
+        assert np.allclose(out["probs"].sum(axis=1), 1) and ((1 <= out["score"]) & (out["score"] <= 5)).all()
+    train(cfg, str(tiny_model), [str(ws / "labels/stage1.jsonl")], 0, ws / "s1", ws / "ck_s1", stage="stage1")
+    merge_adapter(cfg, str(tiny_model), str(ws / "s1"), ws / "merged")
+    train(cfg, str(ws / "merged"), [str(ws / "labels/stage2.jsonl")], 0, ws / "s2", ws / "ck_s2", stage="stage2")
+    model, proc = load_method_model(cfg, str(ws / "merged"), str(ws / "s2"))
+    out = predict_paths(cfg, "two_stage", model, proc, paths, progress=False)
+    assert len(out["description"]) == 3 and np.allclose(out["probs"].sum(axis=1), 1)
+
+
+def test_two_stage_rates_from_the_description_alone(workspace, tiny_model, test_cfg, monkeypatch):
+    """Different images with the same description get the same rating: stage 2 never sees pixels."""
+    from reasoniqa import scoring
+
+    ws, cfg = workspace, test_cfg
+    if not (ws / "s2").exists():
+        pytest.skip("needs test_every_method_trains_and_predicts")
+    model, proc = load_method_model(cfg, str(ws / "merged"), str(ws / "s2"))
+    fixed = "Edges are sharp, no grain is visible, and no blocking is seen."
+    monkeypatch.setattr(scoring, "generate_texts", lambda m, p, prompts, *a, **k: [fixed] * len(prompts))
+    out = predict_paths(cfg, "two_stage", model, proc, _test_paths(ws), progress=False)
+    assert np.allclose(out["probs"], out["probs"][0])
+
+
+def _train_cmd(cfg_path, base, records, out, ckpt):
+    return [sys.executable, "-m", "reasoniqa", "train", "--config", str(cfg_path), "--base", str(base),
+            "--records", str(records), "--seed", "0", "--out", str(out), "--checkpoints", str(ckpt)]
+
+
+def test_sigkill_then_resume_reaches_the_identical_adapter(workspace, tiny_model, test_cfg, tmp_path):
+    cfg = copy.deepcopy(test_cfg)
+    cfg["train"].update(steps=40, checkpoint_every=5)
+    cfg_path = tmp_path / "cfg.yaml"
+    cfg_path.write_text(yaml.safe_dump(cfg))
+    records = workspace / "labels/one_stage.jsonl"
+    env = dict(os.environ, TQDM_DISABLE="1")
+    subprocess.run(_train_cmd(cfg_path, tiny_model, records, tmp_path / "a", tmp_path / "ck_a"), check=True,
+                   env=env, capture_output=True)
+    proc = subprocess.Popen(_train_cmd(cfg_path, tiny_model, records, tmp_path / "b", tmp_path / "ck_b"),
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while not (tmp_path / "ck_b/step_000010").exists() and time.time() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert not (tmp_path / "b").exists(), "killed run must not leave a final adapter"
+    assert list((tmp_path / "ck_b").glob("step_*")), "a checkpoint survives the kill"
+    resumed = subprocess.run(_train_cmd(cfg_path, tiny_model, records, tmp_path / "b", tmp_path / "ck_b"),
+                             check=True, env=env, capture_output=True, text=True)
+    assert "resumed from" in resumed.stderr
+    a = (tmp_path / "a/adapter_model.safetensors").read_bytes()
+    assert a == (tmp_path / "b/adapter_model.safetensors").read_bytes()
+
+
+def test_32_layer_model_trains_and_infers(workspace, test_cfg, tmp_path):
+    cfg = copy.deepcopy(test_cfg)
+    cfg["model"]["embedded"].update(text_layers=32, vision_layers=2, text_hidden=32, text_heads=2,
+                                    intermediate=64, vision_hidden=32, vision_heads=2)
+    cfg["train"].update(steps=3)
+    build_tiny_llava(cfg, tmp_path / "deep")
+    from reasoniqa.model.load import load_base
+
+    model, _ = load_base(tmp_path / "deep", cfg)
+    assert model.config.text_config.num_hidden_layers == 32
+    train(cfg, str(tmp_path / "deep"), [str(workspace / "labels/stage1.jsonl")], 0, tmp_path / "ad",
+          tmp_path / "ck", stage="stage1")
+    model, proc = load_method_model(cfg, str(tmp_path / "deep"), str(tmp_path / "ad"))
+    out = predict_paths(cfg, "one_stage_desc", model, proc, _test_paths(workspace, 2), progress=False)
+    assert out["probs"].shape == (2, 5)
+
+
+def test_teacher_backend_writes_records_in_the_same_format(workspace, tiny_model, test_cfg, tmp_path):
+    import json
+
+    cfg = copy.deepcopy(test_cfg)
+    cfg["labels"]["teacher"] = str(tiny_model)
+    cfg["predict"]["max_new_tokens"] = 6
+    ws = workspace
+    write_records(cfg, "synth_koniq", str(ws / "data"), str(ws / "features.csv"), str(ws / "calibration.json"),
+                  str(tmp_path / "labels"))
+    template = json.loads((ws / "labels/stage1.jsonl").read_text().splitlines()[0])
+    teacher = json.loads((tmp_path / "labels/stage1.jsonl").read_text().splitlines()[0])
+    assert set(teacher) == set(template) and teacher["name"] == template["name"]
+    assert teacher["answer"] == " " + teacher["description"]
+    assert teacher["description"] != template["description"]  # written by the (random) teacher
