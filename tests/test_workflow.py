@@ -116,3 +116,36 @@ def test_predict_cli_bad_paths(snakemake_run, venv_bin, tmp_path, case, message)
                 check=False)
     assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_snakemake_killed_mid_job_reruns_the_incomplete_job(root, tmp_path, venv_bin):
+    """SIGKILL the whole Snakemake run while a training job runs; the next run (with the profile's
+    rerun-incomplete) redoes that job and completes. Atomic outputs mean nothing half-written remains."""
+    import signal
+    import time
+
+    import yaml
+
+    work = _copy_project(root, tmp_path)
+    cfg = yaml.safe_load((work / CONFIG).read_text())
+    cfg["train"]["steps"] = 400  # long enough to be caught mid-job
+    (work / CONFIG).write_text(yaml.safe_dump(cfg))
+    env = dict(os.environ, PATH=f"{venv_bin}:{os.environ['PATH']}", TQDM_DISABLE="1")
+    target = "results/adapters/one_stage/seed0"
+    proc = subprocess.Popen([venv_bin / "snakemake", target, "--cores", "1", "--configfile", CONFIG],
+                            cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    deadline = time.time() + 180
+    log = work / "logs/train/one_stage/seed0.log"
+    while not (log.exists() and "trainable parameters" in log.read_text()) and time.time() < deadline:
+        time.sleep(0.1)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not (work / target / "adapter_model.safetensors").exists()
+    # A killed Snakemake leaves its lock: --unlock (documented in the README), then rerun.
+    _run([venv_bin / "snakemake", target, "--unlock", "--cores", "1", "--configfile", CONFIG], work, venv_bin)
+    _run([venv_bin / "snakemake", target, "--cores", "1", "--configfile", CONFIG, "--rerun-incomplete"],
+         work, venv_bin)
+    assert (work / target / "adapter_model.safetensors").is_file()
+    again = _run([venv_bin / "snakemake", target, "-n", "--cores", "1", "--configfile", CONFIG], work, venv_bin)
+    assert "Nothing to be done" in again.stdout + again.stderr
