@@ -63,3 +63,14 @@ def test_help_does_not_import_torch():
     code = ("import sys; from reasoniqa.cli import build_parser; build_parser().format_help(); "
             "assert 'torch' not in sys.modules and 'transformers' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_paper_config_is_valid_and_plans_the_full_workflow(root, venv_bin):
+    cfg = load_config(root / "config" / "paper.yaml")
+    assert cfg["model"]["source"] == "llava-hf/llava-1.5-7b-hf" and cfg["model"]["trust_remote_code"] is False
+    proc = subprocess.run([venv_bin / "snakemake", "-n", "--cores", "1", "--configfile", "config/paper.yaml"],
+                          cwd=root, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = proc.stdout + proc.stderr
+    for rule in ("fetch", "prepare", "train_stage1", "merge_stage1", "train_stage2", "score_split"):
+        assert f"rule {rule}:" in out or f"localrule {rule}:" in out, rule

@@ -228,3 +228,16 @@ def test_resize_max_writes_smaller_copies_and_keeps_originals(tmp_path):
     frame, _ = load_manifest(tmp_path / "k")
     assert Image.open(frame["path"].iloc[0]).size == (64, 43)
     assert Image.open(big).size == (300, 200)
+
+
+def test_no_mirror_names_the_homepage_and_the_folders(tmp_path):
+    with pytest.raises(UserError) as err:
+        fetch("live", {"kind": "live"}, tmp_path / "raw", tmp_path / "dl", progress=False)
+    msg = str(err.value)
+    assert "databaserelease2.zip" in msg and "live.ece.utexas.edu" in msg and str(tmp_path / "dl") in msg
+
+
+def test_placed_by_hand_skips_the_download(tmp_path):
+    make_koniq(tmp_path / "raw")
+    fetch("koniq", {"kind": "koniq"}, tmp_path / "raw", tmp_path / "dl", progress=False)  # no mirror needed
+    assert not (tmp_path / "dl").exists()

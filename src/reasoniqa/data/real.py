@@ -26,7 +26,8 @@ class RealDataset:
     mos_scale: tuple[float, float]
     lower_is_better: bool
     split: str                # "official" | "random" | "by_content"
-    default_mirror: str = ""
+    homepage: str = ""        # where the dataset is published (access terms, download forms)
+    default_mirror: str = ""  # none: the publishers serve archives behind forms or cloud drives
     notes: str = ""
     checksums: dict = field(default_factory=dict)  # archive -> sha256, where published
 
@@ -119,13 +120,17 @@ def parse_csiq(raw: Path):
 REGISTRY = {
     "koniq": RealDataset("koniq", ["koniq10k_1024x768.zip", "koniq10k_scores_and_distributions.zip"],
                          "koniq10k_distributions_sets.csv", parse_koniq, (1.0, 5.0), False, "official",
+                         homepage="http://database.mmsp-kn.de/koniq-10k-database.html",
                          notes="10,073 images; official split train 7,046 / val 1,000 / test 2,010"),
     "spaq": RealDataset("spaq", ["TestImage.zip", "Annotations.zip"],
                         "Annotations/MOS and Image attribute scores.xlsx", parse_spaq, (0.0, 100.0), False,
-                        "random", notes="11,125 smartphone images; seeded 8:2 split; resized copies"),
+                        "random", homepage="https://github.com/h4nwei/SPAQ",
+                        notes="11,125 smartphone images; seeded 8:2 split; resized copies"),
     "live": RealDataset("live", ["databaserelease2.zip"], "dmos.mat", parse_live, (0.0, 100.0), True,
-                        "by_content", notes="779 distorted images of 29 references; DMOS, lower is better"),
+                        "by_content", homepage="https://live.ece.utexas.edu/research/quality/subjective.htm",
+                        notes="779 distorted images of 29 references; DMOS, lower is better"),
     "csiq": RealDataset("csiq", ["CSIQ.zip"], "csiq.DMOS.xlsx", parse_csiq, (0.0, 1.0), True, "by_content",
+                        homepage="https://s2.smu.edu/~eclarson/csiq.html",
                         notes="866 distorted images of 30 references; DMOS 0-1, lower is better"),
 }
 
@@ -232,9 +237,9 @@ def fetch(name: str, spec: dict, raw: str | Path, downloads: str | Path, progres
     mirror = spec.get("mirror") or entry.default_mirror
     checksums = {**entry.checksums, **spec.get("checksums", {})}
     if not mirror:
-        raise UserError(f"{name}: no download mirror configured; place {', '.join(entry.files)} in "
-                        f"{downloads}/, or extracted into {raw}/ (so that {raw / entry.labels} exists), "
-                        f"or set datasets.{name}.mirror")
+        raise UserError(f"{name}: no download mirror configured; get {', '.join(entry.files)} from "
+                        f"{entry.homepage} and place them in {downloads}/, or extracted into {raw}/ "
+                        f"(so that {raw / entry.labels} exists), or set datasets.{name}.mirror")
     for archive in entry.files:
         target = downloads / archive
         try:
