@@ -67,7 +67,7 @@ def scoring_speedup(batch: int = 32) -> dict:
 def pipeline_wall() -> float:
     """The embedded workflow from scratch in a temporary copy (what `make run` does after install)."""
     with tempfile.TemporaryDirectory() as tmp:
-        for item in ("Snakefile", "workflow", "config"):
+        for item in ("Snakefile", "workflow", "config", "environment.yml"):
             src = ROOT / item
             (shutil.copytree(src, Path(tmp) / item, symlinks=True) if src.is_dir()
              else shutil.copy2(src, Path(tmp) / item))

@@ -22,3 +22,10 @@ def test_every_stage_command_is_a_reasoniqa_step_with_its_outputs(root):
         assert stage["cmd"].startswith("reasoniqa "), name
         assert any(out in stage["cmd"] or str(Path(out).parent) in stage["cmd"] for out in stage["outs"]), name
         assert all(dep in stage["cmd"] for dep in stage.get("deps", [])), name
+
+
+def test_snakemake_lint_is_clean(root, venv_bin):
+    import subprocess
+
+    proc = subprocess.run([venv_bin / "snakemake", "--lint"], cwd=root, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout[-3000:]

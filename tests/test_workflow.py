@@ -14,7 +14,7 @@ FIGURE = "results/figures/scatter_pred_vs_mos.png"
 
 
 def _copy_project(root, dest):
-    for item in ("Snakefile", "workflow", "config"):
+    for item in ("Snakefile", "workflow", "config", "environment.yml"):
         src = root / item
         if src.is_dir():
             shutil.copytree(src, dest / item, symlinks=True)

@@ -12,6 +12,8 @@ CONFIG = (
     else "config/config.yaml"
 )
 CONFIG = os.path.relpath(CONFIG) if os.path.isabs(CONFIG) else CONFIG
+# Software of every rule, for --use-conda (the same pins as requirements.txt).
+ENV = "../../environment.yml"
 EMBEDDED = config["model"]["source"] == "embedded"
 BASE = "results/models/base" if EMBEDDED else config["model"]["source"]
 TRAINED = [m for m in config["methods"] if m != "zero_shot"]
@@ -57,3 +59,27 @@ def one_of(names):
 def base_model_input(wildcards=None):
     """The built embedded model folder, or nothing when the base is a hub id/local folder."""
     return [BASE] if EMBEDDED else []
+
+
+def method_base(wildcards):
+    """The model a method scores with: the base, or for two_stage the merged stage-1 model."""
+    if wildcards.method == "two_stage":
+        return f"results/models/two_stage/seed{wildcards.seed}/stage1_merged"
+    return BASE
+
+
+def method_base_input(wildcards):
+    return [method_base(wildcards)] if wildcards.method == "two_stage" else base_model_input()
+
+
+def adapter_input(wildcards):
+    if wildcards.method == "zero_shot":
+        return []
+    if wildcards.method == "two_stage":
+        return f"results/adapters/two_stage/seed{wildcards.seed}/stage2"
+    return f"results/adapters/{wildcards.method}/seed{wildcards.seed}"
+
+
+def adapter_flag(wildcards):
+    adapter = adapter_input(wildcards)
+    return f"--adapter {adapter}" if adapter else ""

@@ -4,12 +4,15 @@ rule synthesize:
     wildcard_constraints:
         dataset=one_of(SYNTHETIC),
     params:
+        config=CONFIG,
         spec=lambda w: config["datasets"][w.dataset],
         test_photos=config["test_photos"],
+    conda:
+        ENV
     log:
         "logs/synthesize/{dataset}.log",
     shell:
-        "reasoniqa synthesize --config {CONFIG} --dataset {wildcards.dataset} "
+        "reasoniqa synthesize --config {params.config} --dataset {wildcards.dataset} "
         "--out {output} --log {log}"
 
 
@@ -19,12 +22,15 @@ rule fetch:
     wildcard_constraints:
         dataset=one_of(REAL),
     params:
+        config=CONFIG,
         spec=lambda w: config["datasets"][w.dataset],
         downloads="resources/downloads/{dataset}",
+    conda:
+        ENV
     log:
         "logs/fetch/{dataset}.log",
     shell:
-        "reasoniqa fetch --config {CONFIG} --dataset {wildcards.dataset} --out {output} "
+        "reasoniqa fetch --config {params.config} --dataset {wildcards.dataset} --out {output} "
         "--downloads {params.downloads} --log {log}"
 
 
@@ -35,8 +41,12 @@ rule prepare:
         directory("resources/{dataset}"),
     wildcard_constraints:
         dataset=one_of(REAL),
+    params:
+        config=CONFIG,
+    conda:
+        ENV
     log:
         "logs/prepare/{dataset}.log",
     shell:
-        "reasoniqa prepare --config {CONFIG} --dataset {wildcards.dataset} --raw {input} "
+        "reasoniqa prepare --config {params.config} --dataset {wildcards.dataset} --raw {input} "
         "--out {output} --log {log}"

@@ -3,10 +3,14 @@ rule features:
         "resources/{dataset}",
     output:
         "results/features/{dataset}.csv",
+    params:
+        config=CONFIG,
+    conda:
+        ENV
     log:
         "logs/features/{dataset}.log",
     shell:
-        "reasoniqa features --config {CONFIG} --data {input} --out {output} --log {log}"
+        "reasoniqa features --config {params.config} --data {input} --out {output} --log {log}"
 
 
 rule calibrate:
@@ -14,10 +18,14 @@ rule calibrate:
         expand("results/features/{dataset}.csv", dataset=config["train_datasets"]),
     output:
         CALIBRATION,
+    params:
+        config=CONFIG,
+    conda:
+        ENV
     log:
         "logs/calibrate.log",
     shell:
-        "reasoniqa calibrate --config {CONFIG} --features {input} --out {output} --log {log}"
+        "reasoniqa calibrate --config {params.config} --features {input} --out {output} --log {log}"
 
 
 rule labels:
@@ -28,14 +36,17 @@ rule labels:
     output:
         expand("results/labels/{{dataset}}/{kind}.jsonl", kind=RECORD_KINDS),
     params:
+        config=CONFIG,
         levels=config["levels"],
         prompts=config["prompts"],
         labels=config.get("labels", {}),
         out="results/labels/{dataset}",
+    conda:
+        ENV
     log:
         "logs/labels/{dataset}.log",
     shell:
-        "reasoniqa labels --config {CONFIG} --dataset {wildcards.dataset} --data {input.data} "
+        "reasoniqa labels --config {params.config} --dataset {wildcards.dataset} --data {input.data} "
         "--features {input.features} --calibration {input.calibration} --out {params.out} --log {log}"
 
 
@@ -48,8 +59,12 @@ rule validate_features:
         table=FEATURE_VALIDATION,
         markdown=FEATURE_VALIDATION.replace(".csv", ".md"),
         figure=FIG_FEATURES,
+    params:
+        config=CONFIG,
+    conda:
+        ENV
     log:
         "logs/render/feature_validation.log",
     shell:
-        "reasoniqa validate-features --config {CONFIG} --data {input.data} --features {input.features} "
+        "reasoniqa validate-features --config {params.config} --data {input.data} --features {input.features} "
         "--calibration {input.calibration} --table {output.table} --figure {output.figure} --log {log}"

@@ -3,10 +3,14 @@ rule plot_scatter:
         PREDICTIONS,
     output:
         FIG_SCATTER,
+    params:
+        config=CONFIG,
+    conda:
+        ENV
     log:
         "logs/render/scatter_pred_vs_mos.log",
     shell:
-        "reasoniqa plot-scatter --config {CONFIG} --predictions {input} --out {output} --log {log}"
+        "reasoniqa plot-scatter --config {params.config} --predictions {input} --out {output} --log {log}"
 
 
 rule datasets_overview:
@@ -16,8 +20,12 @@ rule datasets_overview:
         table=DATASET_COUNTS,
         markdown=DATASET_COUNTS.replace(".csv", ".md"),
         figure=FIG_DATASETS,
+    params:
+        config=CONFIG,
+    conda:
+        ENV
     log:
         "logs/render/datasets_overview.log",
     shell:
-        "reasoniqa datasets-overview --config {CONFIG} --data {input} --table {output.table} "
+        "reasoniqa datasets-overview --config {params.config} --data {input} --table {output.table} "
         "--figure {output.figure} --log {log}"

@@ -12,16 +12,19 @@ rule train:
     wildcard_constraints:
         method="one_stage|one_stage_desc",
     params:
+        config=CONFIG,
         train=config["train"],
         base=BASE,
         checkpoints="results/checkpoints/{method}/seed{seed}",
     threads: config["torch_threads"]
     resources:
         gpu=1,
+    conda:
+        ENV
     log:
         "logs/train/{method}/seed{seed}.log",
     shell:
-        "reasoniqa train --config {CONFIG} --stage one_stage --base {params.base} "
+        "reasoniqa train --config {params.config} --stage one_stage --base {params.base} "
         "--records {input.records} --seed {wildcards.seed} --out {output} "
         "--checkpoints {params.checkpoints} --log {log}"
 
@@ -36,16 +39,19 @@ rule train_stage1:
     output:
         directory("results/adapters/two_stage/seed{seed}/stage1"),
     params:
+        config=CONFIG,
         train=config["train"],
         base=BASE,
         checkpoints="results/checkpoints/two_stage/seed{seed}/stage1",
     threads: config["torch_threads"]
     resources:
         gpu=1,
+    conda:
+        ENV
     log:
         "logs/train/two_stage/seed{seed}/stage1.log",
     shell:
-        "reasoniqa train --config {CONFIG} --stage stage1 --base {params.base} "
+        "reasoniqa train --config {params.config} --stage stage1 --base {params.base} "
         "--records {input.records} --seed {wildcards.seed} --out {output} "
         "--checkpoints {params.checkpoints} --log {log}"
 
@@ -57,11 +63,14 @@ rule merge_stage1:
     output:
         directory("results/models/two_stage/seed{seed}/stage1_merged"),
     params:
+        config=CONFIG,
         base=BASE,
+    conda:
+        ENV
     log:
         "logs/train/two_stage/seed{seed}/merge.log",
     shell:
-        "reasoniqa merge --config {CONFIG} --base {params.base} --adapter {input.adapter} "
+        "reasoniqa merge --config {params.config} --base {params.base} --adapter {input.adapter} "
         "--out {output} --log {log}"
 
 
@@ -75,14 +84,17 @@ rule train_stage2:
     output:
         directory("results/adapters/two_stage/seed{seed}/stage2"),
     params:
+        config=CONFIG,
         train=config["train"],
         checkpoints="results/checkpoints/two_stage/seed{seed}/stage2",
     threads: config["torch_threads"]
     resources:
         gpu=1,
+    conda:
+        ENV
     log:
         "logs/train/two_stage/seed{seed}/stage2.log",
     shell:
-        "reasoniqa train --config {CONFIG} --stage stage2 --base {input.base} "
+        "reasoniqa train --config {params.config} --stage stage2 --base {input.base} "
         "--records {input.records} --seed {wildcards.seed} --out {output} "
         "--checkpoints {params.checkpoints} --log {log}"
