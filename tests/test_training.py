@@ -136,3 +136,13 @@ def test_teacher_backend_writes_records_in_the_same_format(workspace, tiny_model
     assert set(teacher) == set(template) and teacher["name"] == template["name"]
     assert teacher["answer"] == " " + teacher["description"]
     assert teacher["description"] != template["description"]  # written by the (random) teacher
+
+
+def test_predict_names_a_missing_artifact(test_cfg, tmp_path):
+    from reasoniqa import UserError
+    from reasoniqa.predict import method_artifacts
+
+    with pytest.raises(UserError, match="stage1_merged.*missing"):
+        method_artifacts(test_cfg, "two_stage", 0, str(tmp_path))
+    (tmp_path / "models/base").mkdir(parents=True)
+    assert method_artifacts(test_cfg, "zero_shot", 0, str(tmp_path)) == (str(tmp_path / "models/base"), None)

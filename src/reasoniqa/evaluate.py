@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from reasoniqa import UserError
-from reasoniqa.io import write_csv, write_json, write_text
+from reasoniqa.io import write_json, write_table
 from reasoniqa.metrics import correlations
 
 PRED_PATH = re.compile(r"(?P<method>[^/]+)/seed(?P<seed>\d+)/(?P<dataset>[^/]+)\.csv$")
@@ -50,8 +50,7 @@ def _clean(value):
 
 def evaluate(cfg: dict, pred_files: list[str], table_path: str, metrics_path: str) -> None:
     table = table1(correlation_rows(pred_files))
-    write_csv(table_path, table)
-    write_text(Path(table_path).with_suffix(".md"), table.to_markdown(index=False, floatfmt=".4f") + "\n")
+    write_table(table_path, table, ".4f")
     metrics = {
         f"{r.method}/{r.dataset}": {"srcc": _clean(r.srcc), "plcc": _clean(r.plcc), "krcc": _clean(r.krcc)}
         for r in table.itertuples(index=False)
@@ -88,5 +87,4 @@ def description_accuracy(pred_files: list[str], feature_files: list[str], calibr
         rows.append(row)
     table = pd.DataFrame(rows, columns=["method", "dataset", "seed", "n", "complete", *FEATURES, "mean"])
     table = table.sort_values(["method", "dataset", "seed"]).reset_index(drop=True)
-    write_csv(table_path, table)
-    write_text(Path(table_path).with_suffix(".md"), table.to_markdown(index=False, floatfmt=".3f") + "\n")
+    write_table(table_path, table, ".3f")

@@ -66,6 +66,12 @@ def write_csv(path: str | Path, frame) -> None:
         frame.to_csv(tmp, index=False, float_format="%.6f")
 
 
+def write_table(path: str | Path, frame, floatfmt: str = ".4f") -> None:
+    """A table as CSV at `path` and as Markdown beside it (same stem, .md)."""
+    write_csv(path, frame)
+    write_text(Path(path).with_suffix(".md"), frame.to_markdown(index=False, floatfmt=floatfmt) + "\n")
+
+
 def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:

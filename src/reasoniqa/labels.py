@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from reasoniqa.features import FEATURES, LEVELS, calibrate, levels_of, measure
-from reasoniqa.io import write_csv, write_json, write_jsonl, write_text
+from reasoniqa.io import write_csv, write_json, write_jsonl, write_table
 
 
 def measure_dataset(data_dir: str, out_csv: str) -> int:
@@ -132,8 +132,7 @@ def validate(data_dirs: list[str], feature_files: list[str], calibration: str, t
                         "srcc_value_vs_strength": stats.spearmanr(part["value"], sign * part["strength"]).statistic,
                         "level_accuracy": float((part["level"] == part["true_level"]).mean())})
     table = pd.DataFrame(summary)
-    write_csv(table_out, table)
-    write_text(Path(table_out).with_suffix(".md"), table.to_markdown(index=False, floatfmt=".3f") + "\n")
+    write_table(table_out, table, ".3f")
     fig, axes = plt.subplots(1, len(FEATURES), figsize=(3.0 * len(FEATURES), 3.0))
     for ax, feature in zip(axes, FEATURES):
         part = data[data["feature"] == feature]

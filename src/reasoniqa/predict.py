@@ -32,16 +32,16 @@ def collect_images(paths: list[str]) -> list[str]:
 def method_artifacts(cfg: dict, method: str, seed: int, results: str = "results") -> tuple[str, str | None]:
     """(base model, adapter) a method's predictions use, as the workflow wrote them."""
     r = Path(results)
-    base = str(r / "models" / "base") if cfg["model"]["source"] == "embedded" else cfg["model"]["source"]
-    if method == "zero_shot":
-        adapter = None
-    elif method == "two_stage":
+    embedded = cfg["model"]["source"] == "embedded"
+    base = str(r / "models" / "base") if embedded else cfg["model"]["source"]
+    adapter = None
+    if method == "two_stage":
         base = str(r / "models" / "two_stage" / f"seed{seed}" / "stage1_merged")
         adapter = str(r / "adapters" / "two_stage" / f"seed{seed}" / "stage2")
-    else:
+    elif method != "zero_shot":
         adapter = str(r / "adapters" / method / f"seed{seed}")
-    for needed in filter(None, [base if cfg["model"]["source"] == "embedded" or method == "two_stage" else None,
-                                adapter]):
+    built_here = [base] if embedded or method == "two_stage" else []  # a hub id is not a local path
+    for needed in built_here + ([adapter] if adapter else []):
         if not Path(needed).exists():
             raise UserError(f"{method}: trained artifact {needed} is missing; build it first "
                             f"(snakemake --cores all --resources gpu=1)")

@@ -51,17 +51,15 @@ def plot_datasets_overview(data_dirs: list[str], table_out: str, figure_out: str
     import matplotlib
 
     matplotlib.use("Agg")
-    from pathlib import Path
 
     import pandas as pd
     import seaborn as sns
 
     from reasoniqa.data.manifest import load_manifest
-    from reasoniqa.io import write_csv, write_text
+    from reasoniqa.io import write_table
 
     counts = dataset_counts(data_dirs)
-    write_csv(table_out, counts)
-    write_text(Path(table_out).with_suffix(".md"), counts.to_markdown(index=False) + "\n")
+    write_table(table_out, counts)
     frames = []
     for d in data_dirs:
         frame, meta = load_manifest(d)

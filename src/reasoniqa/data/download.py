@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tarfile
 import time
@@ -109,7 +108,3 @@ def extract(archive: str | Path, out: str | Path) -> None:
             elif not (member.isfile() or member.isdir()):
                 raise UserError(f"archive entry {member.name!r} is a device or fifo: refused")
         tar.extractall(out, filter="data")
-
-
-def file_digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()

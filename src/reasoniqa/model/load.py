@@ -24,13 +24,3 @@ def load_base(source: str | Path, cfg: dict, attn: str | None = None):
         raise UserError(f"cannot load model from {source}: {str(exc).splitlines()[0]}") from None
     processor.tokenizer.padding_side = "left"
     return model.eval(), processor
-
-
-def base_source(cfg: dict, built_dir: str | Path) -> str:
-    """Where the base model lives: the built embedded folder, or the configured id/folder."""
-    src = cfg["model"]["source"]
-    return str(built_dir) if src == "embedded" else src
-
-
-def model_dir_ok(path: str | Path) -> bool:
-    return (Path(path) / "config.json").is_file()
