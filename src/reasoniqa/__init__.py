@@ -6,6 +6,10 @@ Heavy imports (torch, transformers) live inside the steps so `reasoniqa --help` 
 
 __version__ = "0.1.0"
 
+# Names shared by the CLI, the scorer and the trainer (kept here: importing them costs nothing).
+METHODS = ["zero_shot", "one_stage", "one_stage_desc", "two_stage"]
+STAGES = ["one_stage", "stage1", "stage2"]
+
 
 class UserError(Exception):
     """A mistake in the user's input (config, paths, data): reported as one line, exit code 2."""

@@ -10,7 +10,7 @@ import logging
 import sys
 from pathlib import Path
 
-from reasoniqa import UserError, __version__
+from reasoniqa import METHODS, STAGES, UserError, __version__
 
 log = logging.getLogger("reasoniqa")
 
@@ -239,7 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, required=True)
     s.add_argument("--out", required=True, help="adapter folder")
     s.add_argument("--checkpoints", required=True, help="checkpoint folder (kept across runs for resume)")
-    s.add_argument("--stage", default="one_stage", choices=["one_stage", "stage1", "stage2"],
+    s.add_argument("--stage", default="one_stage", choices=STAGES,
                    help="one_stage: the full budget; stage1/stage2: the two-stage split of it")
 
     s = step("merge", cmd_merge, "fold a LoRA adapter into its base model (stage 1 -> stage 2 base)")
@@ -248,7 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", required=True)
 
     s = step("score-split", cmd_score_split, "score one split of a dataset with a method's model")
-    s.add_argument("--method", required=True, choices=["zero_shot", "one_stage", "one_stage_desc", "two_stage"])
+    s.add_argument("--method", required=True, choices=METHODS)
     s.add_argument("--base", required=True)
     s.add_argument("--adapter", help="LoRA adapter folder (none: the zero-shot base)")
     s.add_argument("--data", required=True)
@@ -257,7 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = step("predict", cmd_predict, "rate image files or folders with a trained method (CSV or JSON)")
     s.add_argument("paths", nargs="+", metavar="PATH", help="image files or folders")
-    s.add_argument("--method", default="two_stage", choices=["zero_shot", "one_stage", "one_stage_desc", "two_stage"])
+    s.add_argument("--method", default="two_stage", choices=METHODS)
     s.add_argument("--seed", type=int, default=0, help="which trained seed to use")
     s.add_argument("--results", default="results", help="the workflow's results folder")
     s.add_argument("--json", action="store_true", help="JSON instead of CSV")

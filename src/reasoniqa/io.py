@@ -72,6 +72,12 @@ def write_table(path: str | Path, frame, floatfmt: str = ".4f") -> None:
     write_text(Path(path).with_suffix(".md"), frame.to_markdown(index=False, floatfmt=floatfmt) + "\n")
 
 
+def save_png(figure, path: str | Path, dpi: int = 120) -> None:
+    """A matplotlib figure as PNG, written atomically."""
+    with atomic_path(path) as tmp:
+        figure.savefig(tmp, format="png", dpi=dpi, bbox_inches="tight")
+
+
 def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:

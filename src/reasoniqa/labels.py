@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from reasoniqa.features import FEATURES, LEVELS, calibrate, levels_of, measure
-from reasoniqa.io import write_csv, write_json, write_jsonl, write_table
+from reasoniqa.io import save_png, write_csv, write_json, write_jsonl, write_table
 
 
 def measure_dataset(data_dir: str, out_csv: str) -> int:
@@ -106,7 +106,6 @@ def validate(data_dirs: list[str], feature_files: list[str], calibration: str, t
     from scipy import stats
 
     from reasoniqa.data.manifest import load_manifest, parse_distortions
-    from reasoniqa.io import atomic_path
 
     thresholds = load_thresholds(calibration)
     rows = []
@@ -145,5 +144,4 @@ def validate(data_dirs: list[str], feature_files: list[str], calibration: str, t
         ax.set_ylabel("applied (ground truth)" if feature == FEATURES[0] else "")
     fig.suptitle("Measured feature levels vs applied distortions (stand-in test splits)")
     fig.tight_layout()
-    with atomic_path(figure_out) as tmp:
-        fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight")
+    save_png(fig, figure_out, dpi=110)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from reasoniqa.evaluate import parse_prediction_path
-from reasoniqa.io import atomic_path
+from reasoniqa.io import save_png
 
 
 def plot_scatter(pred_files: list[str], out: str) -> None:
@@ -21,8 +21,7 @@ def plot_scatter(pred_files: list[str], out: str) -> None:
                        kind="scatter", height=3.2, aspect=1.0, s=18, alpha=0.7)
     grid.set_axis_labels("normalized MOS (higher = better)", "predicted score (1-5)")
     grid.figure.suptitle("Predicted quality vs subjective score (test splits)", y=1.03)
-    with atomic_path(out) as tmp:
-        grid.figure.savefig(tmp, format="png", dpi=120, bbox_inches="tight")
+    save_png(grid.figure, out)
 
 
 def dataset_counts(data_dirs: list[str]):
@@ -70,5 +69,4 @@ def plot_datasets_overview(data_dirs: list[str], table_out: str, figure_out: str
                        stat="density", common_norm=False, element="step", height=2.6, aspect=1.0)
     grid.set_axis_labels("normalized MOS (higher = better)", "density")
     grid.figure.suptitle("Datasets: score distributions per split", y=1.04)
-    with atomic_path(figure_out) as tmp:
-        grid.figure.savefig(tmp, format="png", dpi=120, bbox_inches="tight")
+    save_png(grid.figure, figure_out)

@@ -14,9 +14,6 @@ from reasoniqa.images import load_image
 from reasoniqa.levels import expected_score, level_token_ids
 from reasoniqa.prompts import describe_and_rate_prompt, describe_prompt, infer_prompt, rate_prompt
 
-METHODS = ["zero_shot", "one_stage", "one_stage_desc", "two_stage"]
-
-
 def load_method_model(cfg: dict, base: str, adapter: str | None):
     """Base model, with the method's LoRA adapter applied when it has one."""
     from reasoniqa.model.load import load_base

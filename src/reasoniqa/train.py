@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from reasoniqa import UserError
+from reasoniqa import STAGES, UserError
 from reasoniqa.config import section_hash
 from reasoniqa.io import atomic_dir, read_jsonl, sha256_file, write_json
 
@@ -31,9 +31,6 @@ def batch_indices(seed: int, step: int, batch_size: int, n: int) -> list[int]:
         epoch, offset = divmod(pos, n)
         out.append(int(np.random.default_rng([seed, epoch]).permutation(n)[offset]))
     return out
-
-
-STAGES = ["one_stage", "stage1", "stage2"]
 
 
 def stage_plan(cfg: dict, stage: str) -> dict:
