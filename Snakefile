@@ -11,12 +11,19 @@ include: "workflow/rules/labels.smk"
 include: "workflow/rules/model.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/predict.smk"
+include: "workflow/rules/evaluate.smk"
+include: "workflow/rules/analysis.smk"
 include: "workflow/rules/render.smk"
 
 
 rule all:
     input:
         TABLE1,
+        TABLE2,
+        FIG_LENS,
+        FIG_ATTENTION,
+        TABLE_GROUNDING if DESCRIBED_PREDICTIONS else [],
+        METRICS if DESCRIBED_PREDICTIONS else [],
         FIG_SCATTER,
         FIG_DATASETS,
         FIG_FEATURES if SYNTHETIC else [],

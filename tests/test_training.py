@@ -15,6 +15,7 @@ import yaml
 from reasoniqa.data.synth import synthesize
 from reasoniqa.labels import calibrate_files, measure_dataset, write_records
 from reasoniqa.model.tiny import build_tiny_llava
+from reasoniqa.sampling import sample_answers
 from reasoniqa.scoring import load_method_model, predict_paths
 from reasoniqa.train import merge_adapter, stage_plan, train
 
@@ -59,6 +60,9 @@ def test_every_method_trains_and_predicts(workspace, tiny_model, test_cfg):
     model, proc = load_method_model(cfg, str(ws / "merged"), str(ws / "s2"))
     out = predict_paths(cfg, "two_stage", model, proc, paths, progress=False)
     assert len(out["description"]) == 3 and np.allclose(out["probs"].sum(axis=1), 1)
+    chains = sample_answers(cfg, "two_stage", model, proc, paths, progress=False)  # description -> level
+    k = cfg["instability"]["k"]
+    assert [len(c["levels"]) for c in chains] == [k] * 3 and [len(c["descriptions"]) for c in chains] == [k] * 3
 
 
 def test_two_stage_rates_from_the_description_alone(workspace, tiny_model, test_cfg, monkeypatch):

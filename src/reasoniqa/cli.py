@@ -135,10 +135,84 @@ def cmd_predict(a):
     predict(_cfg(a), a.method, a.seed, a.paths, a.json, a.results)
 
 
-def cmd_evaluate(a):
-    from reasoniqa.evaluate import evaluate
+def cmd_sample_split(a):
+    from reasoniqa.data.manifest import load_manifest
+    from reasoniqa.io import write_jsonl
+    from reasoniqa.sampling import sample_answers, subset
+    from reasoniqa.scoring import load_method_model
 
-    evaluate(_cfg(a), a.predictions, a.table, a.metrics)
+    cfg = _cfg(a)
+    frame, _ = load_manifest(a.data, split=a.split)
+    frame = subset(frame, cfg["instability"]["max_images"], cfg["instability"]["seed"])
+    model, processor = load_method_model(cfg, a.base, a.adapter)
+    answers = sample_answers(cfg, a.method, model, processor, list(frame["path"]))
+    write_jsonl(a.out, [{"name": n, **ans} for n, ans in zip(frame["name"], answers)])
+    log.info("sampled %d x %d answers -> %s", len(frame), cfg["instability"]["k"], a.out)
+
+
+def cmd_analyze_split(a):
+    import pandas as pd
+
+    from reasoniqa.data.manifest import load_manifest
+    from reasoniqa.io import write_json
+    from reasoniqa.lens import analyze
+    from reasoniqa.sampling import subset
+    from reasoniqa.scoring import load_method_model
+
+    cfg = _cfg(a)
+    frame, _ = load_manifest(a.data, split=a.split)
+    frame = subset(frame, cfg["analysis"]["samples"], cfg["analysis"]["seed"])
+    pred = pd.read_csv(a.predictions, keep_default_na=False).set_index("name")
+    missing = sorted(set(frame["name"]) - set(pred.index))
+    if missing:
+        raise UserError(f"{a.predictions}: no prediction for image {missing[0]!r} ({len(missing)} missing)")
+    descriptions = [str(d) for d in pred.loc[frame["name"], "description"]]
+    model, processor = load_method_model(cfg, a.base, a.adapter, attn="eager")
+    records = analyze(cfg, a.method, model, processor, list(frame["path"]), descriptions)
+    write_json(a.out, {"method": a.method, "samples": [{"name": n, **r} for n, r in zip(frame["name"], records)]})
+    log.info("lens and attention of %d images -> %s", len(records), a.out)
+
+
+def cmd_lens_figure(a):
+    from reasoniqa.render_dynamics import lens_figure
+
+    lens_figure(_cfg(a), a.analysis, a.figure, a.table)
+
+
+def cmd_attention_figure(a):
+    from reasoniqa.render_dynamics import attention_figure
+
+    attention_figure(a.analysis, a.figure)
+
+
+def cmd_correlations(a):
+    from reasoniqa.evaluate import write_correlations
+
+    write_correlations(_cfg(a), a.predictions, a.table, a.metrics)
+
+
+def cmd_instability(a):
+    from reasoniqa.evaluate import write_instability
+
+    write_instability(_cfg(a), a.samples, a.table, a.metrics)
+
+
+def cmd_grounding(a):
+    from reasoniqa.evaluate import write_grounding
+
+    write_grounding(_cfg(a), a.predictions, a.table, a.metrics)
+
+
+def cmd_metrics(a):
+    from reasoniqa.evaluate import merge_metrics
+
+    parts = {}
+    for item in a.parts:
+        name, sep, path = item.partition("=")
+        if not sep or not name or not Path(path).is_file():
+            raise UserError(f"--parts: expected NAME=existing.json, got {item!r}")
+        parts[name] = path
+    merge_metrics(parts, a.out)
 
 
 def cmd_description_accuracy(a):
@@ -262,11 +336,51 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--results", default="results", help="the workflow's results folder")
     s.add_argument("--json", action="store_true", help="JSON instead of CSV")
 
-    s = step("evaluate", cmd_evaluate, "correlation table and metrics from prediction files")
+    s = step("sample-split", cmd_sample_split, "K sampled answers per image of a split (instability test)")
+    s.add_argument("--method", required=True, choices=METHODS)
+    s.add_argument("--base", required=True)
+    s.add_argument("--adapter", help="LoRA adapter folder (none: the zero-shot base)")
+    s.add_argument("--data", required=True)
+    s.add_argument("--split", default="test")
+    s.add_argument("--out", required=True, help="JSONL: name, levels[K], descriptions[K]")
+
+    s = step("analyze-split", cmd_analyze_split, "logit lens and attention at the quality token (one pass per batch)")
+    s.add_argument("--method", required=True, choices=METHODS)
+    s.add_argument("--base", required=True)
+    s.add_argument("--adapter", help="LoRA adapter folder (none: the zero-shot base)")
+    s.add_argument("--data", required=True)
+    s.add_argument("--split", default="test")
+    s.add_argument("--predictions", required=True, help="the method's predictions (its descriptions)")
+    s.add_argument("--out", required=True, help="JSON of per-sample layers")
+
+    s = step("lens-figure", cmd_lens_figure, "Figure 3: logit lens (example and aggregate) and its table")
+    s.add_argument("--analysis", nargs="+", required=True)
+    s.add_argument("--figure", required=True)
+    s.add_argument("--table", required=True)
+
+    s = step("attention-figure", cmd_attention_figure, "Figure 5: attention of the quality token per layer")
+    s.add_argument("--analysis", nargs="+", required=True)
+    s.add_argument("--figure", required=True)
+
+    s = step("correlations", cmd_correlations, "Table 1: correlations with bootstrap intervals")
     s.add_argument("--predictions", nargs="+", required=True,
                    help="files named predictions/<method>/seed<S>/<dataset>.csv")
-    s.add_argument("--table", required=True, help="CSV path; a Markdown twin is written beside it")
+    s.add_argument("--table", required=True, help="CSV path; Markdown and LaTeX twins are written beside it")
     s.add_argument("--metrics", required=True)
+
+    s = step("instability", cmd_instability, "Table 2: instability of repeated sampled answers")
+    s.add_argument("--samples", nargs="+", required=True, help="files named samples/<method>/seed<S>/<dataset>.jsonl")
+    s.add_argument("--table", required=True)
+    s.add_argument("--metrics", required=True)
+
+    s = step("grounding", cmd_grounding, "grounding of ratings in the model's own descriptions, contradictions")
+    s.add_argument("--predictions", nargs="+", required=True)
+    s.add_argument("--table", required=True)
+    s.add_argument("--metrics", required=True)
+
+    s = step("metrics", cmd_metrics, "merge the tables' metrics into one JSON for `dvc metrics show`")
+    s.add_argument("--parts", nargs="+", required=True, metavar="NAME=FILE")
+    s.add_argument("--out", required=True)
 
     s = step("description-accuracy", cmd_description_accuracy,
              "generated descriptions vs measured feature levels (stage-1 feature accuracy)")

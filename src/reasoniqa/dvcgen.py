@@ -27,7 +27,12 @@ RULE_PARAMS = {
     "train_stage1": ["train", "model", "levels", "prompts", "train_datasets"],
     "train_stage2": ["train", "model", "levels", "prompts", "train_datasets"],
     "score_split": ["predict", "levels", "prompts"],
-    "evaluate": ["levels"],
+    "sample_split": ["instability", "predict", "levels", "prompts"],
+    "correlations": ["evaluate"],
+    "analyze_split": ["analysis", "levels", "prompts"],
+    "lens_figure": ["analysis"],
+    "instability": ["evaluate", "instability", "levels"],
+    "grounding": ["evaluate", "levels"],
 }
 SKIP_RULES = {"all"}
 

@@ -66,10 +66,14 @@ def write_csv(path: str | Path, frame) -> None:
         frame.to_csv(tmp, index=False, float_format="%.6f")
 
 
-def write_table(path: str | Path, frame, floatfmt: str = ".4f") -> None:
-    """A table as CSV at `path` and as Markdown beside it (same stem, .md)."""
+def write_table(path: str | Path, frame, floatfmt: str = ".4f", latex: bool = False) -> None:
+    """A table as CSV at `path` and as Markdown beside it (same stem, .md); with `latex`, also .tex."""
     write_csv(path, frame)
     write_text(Path(path).with_suffix(".md"), frame.to_markdown(index=False, floatfmt=floatfmt) + "\n")
+    if latex:
+        digits = int(floatfmt.strip(".f"))
+        tex = frame.to_latex(index=False, float_format=lambda v: f"{v:.{digits}f}", na_rep="--", escape=True)
+        write_text(Path(path).with_suffix(".tex"), tex)
 
 
 def save_png(figure, path: str | Path, dpi: int = 120) -> None:

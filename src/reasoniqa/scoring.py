@@ -14,11 +14,13 @@ from reasoniqa.images import load_image
 from reasoniqa.levels import expected_score, level_token_ids
 from reasoniqa.prompts import describe_and_rate_prompt, describe_prompt, infer_prompt, rate_prompt
 
-def load_method_model(cfg: dict, base: str, adapter: str | None):
-    """Base model, with the method's LoRA adapter applied when it has one."""
+
+def load_method_model(cfg: dict, base: str, adapter: str | None, attn: str | None = None):
+    """Base model, with the method's LoRA adapter applied when it has one (`attn`: attention kernel,
+    e.g. "eager" where attention weights are read)."""
     from reasoniqa.model.load import load_base
 
-    model, processor = load_base(base, cfg)
+    model, processor = load_base(base, cfg, attn=attn)
     if adapter:
         from peft import PeftModel
 

@@ -31,6 +31,24 @@ DESCRIBED_PREDICTIONS = expand(
     seed=SEEDS,
     dataset=config["test_datasets"],
 )
+SAMPLES = expand(
+    "results/samples/{method}/seed{seed}/{dataset}.jsonl",
+    method=config["methods"],
+    seed=SEEDS,
+    dataset=config["test_datasets"],
+)
+ANALYSIS = expand(
+    "results/analysis/{method}/seed{seed}/{dataset}.json",
+    method=config["methods"],
+    seed=SEEDS,
+    dataset=config["test_datasets"],
+)
+FIG_LENS = "results/figures/fig3_logit_lens.png"
+FIG_ATTENTION = "results/figures/fig5_attention.png"
+TABLE_LENS = "results/tables/table4_logit_lens.csv"
+TABLE2 = "results/tables/table2_instability.csv"
+TABLE_GROUNDING = "results/tables/table3_grounding.csv"
+METRICS = "results/metrics.json"
 DESCRIPTION_ACCURACY = "results/tables/stage1_feature_accuracy.csv"
 TABLE1 = "results/tables/table1_correlations.csv"
 FIG_SCATTER = "results/figures/scatter_pred_vs_mos.png"

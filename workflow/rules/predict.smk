@@ -22,22 +22,28 @@ rule score_split:
         "--data {input.data} --split test --out {output} --log {log}"
 
 
-rule evaluate:
+rule sample_split:
     input:
-        PREDICTIONS,
+        base=method_base_input,
+        adapter=adapter_input,
+        data="resources/{dataset}",
     output:
-        table=TABLE1,
-        markdown=TABLE1.replace(".csv", ".md"),
-        metrics="results/metrics.json",
+        "results/samples/{method}/seed{seed}/{dataset}.jsonl",
     params:
         config=CONFIG,
+        base=method_base,
+        adapter=adapter_flag,
+        instability=config["instability"],
+    threads: config["torch_threads"]
+    resources:
+        gpu=1,
     conda:
         ENV
     log:
-        "logs/evaluate.log",
+        "logs/samples/{method}/seed{seed}/{dataset}.log",
     shell:
-        "reasoniqa evaluate --config {params.config} --predictions {input} "
-        "--table {output.table} --metrics {output.metrics} --log {log}"
+        "reasoniqa sample-split --config {params.config} --method {wildcards.method} --base {params.base} {params.adapter} "
+        "--data {input.data} --split test --out {output} --log {log}"
 
 
 rule description_accuracy:

@@ -1,0 +1,118 @@
+"""Inference dynamics at the quality token: logit lens over layers and attention over context segments.
+
+One forward pass per batch returns every layer's hidden state and attention (eager attention: sdpa
+returns none). The lens decodes each layer's hidden state at the quality-token position (the position
+that predicts the level word) through the final norm and the LM head; transformers v5 returns the last
+hidden state already normed, so it goes through the LM head only, and then equals the model's logits.
+Layer 0 is the embedding output.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from reasoniqa.images import load_image
+from reasoniqa.levels import level_token_ids
+from reasoniqa.prompts import IMAGE_TOKEN, describe_and_rate_prompt, infer_prompt, rate_prompt
+
+SEGMENTS = ("image", "prompt", "description")
+
+
+def _norm_and_head(model):
+    """The language model's final norm and LM head, through a PEFT wrapper if there is one."""
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    return base.get_decoder().norm, base.get_output_embeddings()
+
+
+def lens_logits(model, hidden_states) -> "torch.Tensor":
+    """[layers+1, B, V] logits of every layer's hidden state at the last position."""
+    import torch
+
+    norm, head = _norm_and_head(model)
+    last = torch.stack([h[:, -1] for h in hidden_states])
+    return head(torch.cat([norm(last[:-1]), last[-1:]]))
+
+
+def method_contexts(cfg: dict, method: str, descriptions: list[str]) -> tuple[list[str], bool]:
+    """Prompts ending at the quality token, and whether the image is in the context."""
+    prefix = cfg["prompts"]["answer_prefix"]
+    if method in ("zero_shot", "one_stage"):
+        return [rate_prompt(cfg)] * len(descriptions), True
+    if method == "one_stage_desc":  # the image, then its own description, then the quality token
+        return [f"{describe_and_rate_prompt(cfg)} {d} {prefix}" for d in descriptions], True
+    if method == "two_stage":  # the description only
+        return [infer_prompt(cfg, d) for d in descriptions], False
+    raise ValueError(f"unknown method {method!r}")
+
+
+def _segment_masks(enc, texts: list[str], descriptions: list[str], image_token_id: int):
+    """Boolean [B, T] masks of image, prompt and description tokens (character offsets of the
+    description in the processor's image-expanded text)."""
+    ids, attended, offsets = enc["input_ids"], enc["attention_mask"].bool(), enc["offset_mapping"]
+    image = ids == image_token_id
+    desc = np.zeros(ids.shape, bool)
+    for i, (text, d) in enumerate(zip(texts, descriptions)):
+        if not d:
+            continue
+        n_image = int(image[i].sum())
+        expanded = text.replace(IMAGE_TOKEN, IMAGE_TOKEN * n_image) if n_image else text
+        start = expanded.rindex(d)
+        s, e = offsets[i, :, 0].numpy(), offsets[i, :, 1].numpy()
+        desc[i] = (s < start + len(d)) & (e > start) & attended[i].numpy() & ~image[i].numpy()
+    image, attended = image.numpy(), attended.numpy()
+    return {"image": image, "description": desc, "prompt": attended & ~image & ~desc}
+
+
+def analyze(cfg: dict, method: str, model, processor, image_paths: list[str], descriptions: list[str],
+            progress: bool = True) -> list[dict]:
+    """Per sample: per-layer top-k tokens with probabilities, level mass and top level, and per-layer
+    attention shares of the quality token over the context segments (mean over heads)."""
+    import torch
+    from tqdm import tqdm
+
+    an, words = cfg["analysis"], cfg["levels"]["words"]
+    tok = processor.tokenizer
+    level_ids = level_token_ids(tok, words)
+    texts, with_image = method_contexts(cfg, method, descriptions)
+    image_token_id = model.config.image_token_id
+    out = []
+    for start in tqdm(range(0, len(texts), an["batch_size"]), desc="lens", disable=not progress):
+        batch = texts[start : start + an["batch_size"]]
+        images = [load_image(p) for p in image_paths[start : start + len(batch)]] if with_image else None
+        enc = processor(text=batch, images=images, return_tensors="pt", padding=True, return_offsets_mapping=True)
+        masks = _segment_masks(enc, batch, descriptions[start : start + len(batch)], image_token_id)
+        inputs = {k: v for k, v in enc.items() if k != "offset_mapping"}
+        with torch.inference_mode():
+            res = model(**inputs, output_hidden_states=True, output_attentions=True, logits_to_keep=1)
+            probs = torch.softmax(lens_logits(model, res.hidden_states).float(), -1)  # [L+1, B, V]
+            # Quality-token row of each layer's attention, mean over heads: [layers, B, T]
+            attn = torch.stack([a[:, :, -1, :].float().mean(1) for a in res.attentions]).numpy()
+        top_p, top_i = probs.topk(an["top_k"], dim=-1)
+        level_p = probs[:, :, level_ids]
+        for b in range(len(batch)):
+            record = {
+                "top_tokens": [[tok.decode([int(t)]).strip() for t in top_i[l, b]] for l in range(probs.shape[0])],
+                "top_probs": top_p[:, b].tolist(),
+                "top1": top_i[:, b, 0].tolist(),
+                "level_mass": level_p[:, b].sum(-1).tolist(),
+                "top_level": [words[int(i)] for i in level_p[:, b].argmax(-1)],
+                "attention": {s: (attn[:, b] * masks[s][b]).sum(-1).tolist() for s in SEGMENTS},
+            }
+            record.update(summarize(record, {int(i): w for i, w in zip(level_ids, words)}))
+            out.append(record)
+    return out
+
+
+def summarize(record: dict, level_words: dict[int, str]) -> dict:
+    """settle_layer: first layer from which the output's top-1 token stays top-1; distinct_top1: distinct
+    top-1 tokens over layers; level_flip: an intermediate layer's top-1 is a level word other than the
+    output's level (the paper's 'poor' at layer 30 vs 'good' at the output)."""
+    top1 = record["top1"]
+    final = top1[-1]
+    settle = len(top1) - 1
+    while settle > 0 and top1[settle - 1] == final:
+        settle -= 1
+    output_level = record["top_level"][-1]
+    flip = any(t in level_words and level_words[t] != output_level for t in top1[:-1])
+    return {"settle_layer": settle, "distinct_top1": len(set(top1)), "level_flip": bool(flip),
+            "output_level": output_level}

@@ -1,0 +1,114 @@
+"""Repeated sampled queries (the paper's instability test): K answers per image from one shared prefix.
+
+The prompt and image are encoded once per batch; the prefix KV cache is repeated K times and only the
+continuations are decoded per sample (measured against K separate `generate` calls in benchmarks/).
+For two_stage each sample is a full chain: a sampled description, then a sampled level read from it.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from reasoniqa.images import load_image
+from reasoniqa.prompts import describe_and_rate_prompt, describe_prompt, infer_prompt, rate_prompt
+
+NO_LEVEL = "none"  # a sampled answer that names no level word (counts as a distinct answer)
+
+
+def sample_continuations(model, processor, prompts: list[str], image_paths: list[str] | None, k: int,
+                         temperature: float, max_new_tokens: int, seed: int, batch_size: int,
+                         progress: bool = True) -> list[list[str]]:
+    """K continuations per prompt. temperature 0 decodes greedily (K identical answers). Each batch is
+    seeded from (seed, batch start), so the same seed gives the same samples."""
+    import torch
+    from tqdm import tqdm
+
+    tok = processor.tokenizer
+    out: list[list[str]] = []
+    sampling = {"do_sample": True, "temperature": temperature, "top_k": 0, "top_p": 1.0} if temperature > 0 \
+        else {"do_sample": False}
+    for start in tqdm(range(0, len(prompts), batch_size), desc=f"sample x{k}", disable=not progress):
+        texts = prompts[start : start + batch_size]
+        images = [load_image(p) for p in image_paths[start : start + batch_size]] if image_paths else None
+        enc = processor(text=texts, images=images, return_tensors="pt", padding=True)
+        ids, mask = enc["input_ids"], enc["attention_mask"]
+        extra = {k_: v for k_, v in enc.items() if k_ not in ("input_ids", "attention_mask")}
+        with torch.inference_mode():
+            # Prefill all but the last prompt token once; generate() feeds that token itself and decodes.
+            cache = model(input_ids=ids[:, :-1], attention_mask=mask[:, :-1], use_cache=True, **extra).cache
+            cache.batch_repeat_interleave(k)
+            torch.manual_seed(seed * 1_000_003 + start)
+            gen = model.generate(input_ids=ids.repeat_interleave(k, 0), attention_mask=mask.repeat_interleave(k, 0),
+                                 cache=cache, max_new_tokens=max_new_tokens, pad_token_id=tok.pad_token_id,
+                                 eos_token_id=tok.eos_token_id, **sampling)
+        decoded = [t.strip() for t in tok.batch_decode(gen[:, ids.shape[1] :], skip_special_tokens=True)]
+        out += [decoded[i * k : (i + 1) * k] for i in range(len(texts))]
+    return out
+
+
+def parse_level(text: str, words: list[str], answer_prefix: str | None = None) -> str:
+    """The level word an answer gives: the first one after the answer prefix (when the answer contains
+    it), else the first one in the text; NO_LEVEL when it names none."""
+    if answer_prefix and answer_prefix.lower() in text.lower():
+        text = text[text.lower().rindex(answer_prefix.lower()) + len(answer_prefix) :]
+    m = re.search(r"\b(" + "|".join(re.escape(w) for w in words) + r")\b", text.lower())
+    return m.group(1) if m else NO_LEVEL
+
+
+def sample_answers(cfg: dict, method: str, model, processor, paths: list[str], progress: bool = True) -> list[dict]:
+    """Per image: K sampled levels (and the descriptions they came with, for the describing methods)."""
+    ins, words = cfg["instability"], cfg["levels"]["words"]
+    prefix = cfg["prompts"]["answer_prefix"]
+    common = {"k": ins["k"], "temperature": ins["temperature"], "seed": ins["seed"],
+              "batch_size": ins["batch_size"], "progress": progress}
+    n = len(paths)
+    if method in ("zero_shot", "one_stage"):
+        answers = sample_continuations(model, processor, [rate_prompt(cfg)] * n, paths,
+                                       max_new_tokens=ins["rating_tokens"], **common)
+        return [{"levels": [parse_level(a, words) for a in row], "descriptions": []} for row in answers]
+    max_new = cfg["predict"]["max_new_tokens"]
+    if method == "one_stage_desc":
+        answers = sample_continuations(model, processor, [describe_and_rate_prompt(cfg)] * n, paths,
+                                       max_new_tokens=max_new + ins["rating_tokens"], **common)
+        return [{"levels": [parse_level(a, words, prefix) for a in row],
+                 "descriptions": [a.split(prefix)[0].strip() for a in row]} for row in answers]
+    if method == "two_stage":
+        with model.disable_adapter():  # stage 1 (merged) samples K descriptions per image ...
+            descriptions = sample_continuations(model, processor, [describe_prompt(cfg)] * n, paths,
+                                                max_new_tokens=max_new, **common)
+        flat = [d for row in descriptions for d in row]
+        # ... and stage 2 samples one level from each description alone (no image): K full chains.
+        levels = sample_continuations(model, processor, [infer_prompt(cfg, d) for d in flat], None,
+                                      max_new_tokens=ins["rating_tokens"],
+                                      **{**common, "k": 1, "batch_size": ins["batch_size"] * ins["k"]})
+        flat_levels = [parse_level(row[0], words) for row in levels]
+        k = ins["k"]
+        return [{"levels": flat_levels[i * k : (i + 1) * k], "descriptions": descriptions[i]} for i in range(n)]
+    raise ValueError(f"unknown method {method!r}")
+
+
+def subset(frame, max_images: int | None, seed: int):
+    """A seeded subset of a test split (the same images for every method), in manifest order."""
+    if max_images is None or len(frame) <= max_images:
+        return frame
+    keep = np.sort(np.random.default_rng(seed).choice(len(frame), max_images, replace=False))
+    return frame.iloc[keep].reset_index(drop=True)
+
+
+def instability_stats(level_lists: list[list[str]], words: list[str], weights) -> dict:
+    """(a) instability rate: share of images whose K answers do not all give the same level;
+    (b) mean per-image entropy (bits) of the sampled levels and mean per-image std of their scores
+    (answers naming no level are left out of the spread)."""
+    from scipy import stats
+
+    weight = dict(zip(words, weights))
+    unstable = np.array([len(set(levels)) > 1 for levels in level_lists], float)
+    entropies, spreads = [], []
+    for levels in level_lists:
+        _, counts = np.unique(levels, return_counts=True)
+        entropies.append(float(stats.entropy(counts, base=2)))
+        values = [weight[lv] for lv in levels if lv in weight]
+        spreads.append(float(np.std(values)) if values else float("nan"))
+    return {"unstable": unstable, "entropy": np.array(entropies), "spread": np.array(spreads)}

@@ -1,0 +1,130 @@
+"""Table statistics: correlations, the logistic fit, bootstrap intervals, instability, grounding."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from reasoniqa.evaluate import instability_table, load_predictions, table1, write_correlations
+from reasoniqa.grounding import contradiction, cv_r2, grounding_stats
+from reasoniqa.metrics import correlations, logistic4, resampled_correlation
+from reasoniqa.sampling import instability_stats, parse_level
+
+WORDS = ["bad", "poor", "fair", "good", "excellent"]
+
+
+def test_dmos_with_ties_matches_scipy_on_negated_labels():
+    rng = np.random.default_rng(1)
+    dmos = rng.integers(0, 6, 80).astype(float) * 10  # lower is better, many ties
+    pred = -dmos + rng.normal(0, 15, 80)
+    pred[:12] = 0.0  # tied predictions
+    got = correlations(pred, dmos, lower_is_better=True)
+    assert got["srcc"] == pytest.approx(stats.spearmanr(pred, -dmos).statistic)
+    assert got["krcc"] == pytest.approx(stats.kendalltau(pred, -dmos).statistic)
+    assert got["plcc"] == pytest.approx(stats.pearsonr(pred, -dmos).statistic)
+    assert got["srcc"] > 0.5
+
+
+def test_logistic_fit_recovers_a_monotonic_nonlinear_relation():
+    x = np.linspace(-3, 3, 200)
+    y = logistic4(x, 90.0, 10.0, 0.5, 0.4)
+    got = correlations(x, y)
+    assert got["plcc_fit"] == pytest.approx(1.0, abs=1e-4)
+    assert got["plcc"] < 0.95  # the raw PLCC is penalised by the nonlinearity
+
+
+def test_resampled_srcc_on_identity_indices_is_the_seed_mean_of_scipy():
+    rng = np.random.default_rng(2)
+    target = rng.integers(0, 4, 40).astype(float)
+    preds = np.round(target + rng.normal(0, 1, (3, 40)))  # ties on both sides
+    got = resampled_correlation(preds, target, np.arange(40), "srcc")
+    assert got == pytest.approx(np.mean([stats.spearmanr(p, target).statistic for p in preds]))
+
+
+def _write_preds(root, method, seed, dataset, names, score, pred):
+    path = root / method / f"seed{seed}" / f"{dataset}.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame({"name": names, "mos": score, "score": score, "pred_score": pred, "pred_level": "fair",
+                  "description": ""}).to_csv(path, index=False)
+    return str(path)
+
+
+def test_table1_intervals_paired_differences_and_average_row(tmp_path, test_cfg):
+    rng = np.random.default_rng(3)
+    names, files = [f"i{i}" for i in range(60)], []
+    for d in ("a", "b"):
+        score = rng.uniform(0, 1, 60)
+        good = score + rng.normal(0, 0.1, 60)
+        files += [_write_preds(tmp_path, "one_stage", 0, d, names, score, good),
+                  _write_preds(tmp_path, "two_stage", 0, d, names, score, good),  # identical to the reference
+                  _write_preds(tmp_path, "zero_shot", 0, d, names, score, rng.uniform(0, 1, 60))]
+    table = table1(load_predictions(files), test_cfg).set_index(["method", "dataset"])
+    ref = table.loc[("one_stage", "a")]
+    assert ref["srcc_lo"] < ref["srcc"] < ref["srcc_hi"]
+    assert table.loc[("two_stage", "a"), "d_srcc"] == 0
+    assert table.loc[("two_stage", "a"), ["d_srcc_lo", "d_srcc_hi"]].tolist() == [0, 0]
+    assert table.loc[("zero_shot", "average"), "d_srcc_hi"] < 0  # clearly worse than the reference
+    assert table.loc[("one_stage", "average"), "srcc"] == pytest.approx(table.loc["one_stage"].loc[["a", "b"], "srcc"].mean())
+    write_correlations(test_cfg, files, str(tmp_path / "t1.csv"), str(tmp_path / "m.json"))
+    assert (tmp_path / "t1.tex").read_text().startswith("\\begin{tabular}")
+    metrics = json.loads((tmp_path / "m.json").read_text())
+    assert metrics["zero_shot"]["average"]["d_srcc"] < 0 and metrics["one_stage"]["a"]["d_srcc"] is None
+
+
+def test_seeds_are_aligned_by_image_name(tmp_path):
+    names = ["x", "y", "z", "w"]
+    f0 = _write_preds(tmp_path, "one_stage", 0, "a", names, [0.1, 0.2, 0.3, 0.4], [1, 2, 3, 4])
+    f1 = _write_preds(tmp_path, "one_stage", 1, "a", names[::-1], [0.4, 0.3, 0.2, 0.1], [4, 3, 2, 1])
+    frame = load_predictions([f0, f1])[("one_stage", "a")]
+    assert frame["pred_0"].tolist() == frame["pred_1"].tolist() == [1, 2, 3, 4]
+
+
+def test_instability_hand_computed():
+    samples = [["good"] * 3, ["good", "fair", "good"], ["none", "good", "good"], ["bad"] * 3]
+    got = instability_stats(samples, WORDS, [1, 2, 3, 4, 5])
+    assert got["unstable"].mean() == 0.5
+    assert got["entropy"][1] == pytest.approx(-(2 / 3) * np.log2(2 / 3) - (1 / 3) * np.log2(1 / 3))
+    assert got["entropy"][0] == 0 and got["spread"][0] == 0
+    assert got["spread"][2] == 0  # the answer without a level is left out of the spread
+
+
+def test_instability_table_from_sample_files(tmp_path, test_cfg):
+    path = tmp_path / "two_stage" / "seed0" / "a.jsonl"
+    path.parent.mkdir(parents=True)
+    rows = [{"name": f"i{i}", "levels": ["good", "good"] if i % 4 else ["good", "bad"], "descriptions": []}
+            for i in range(40)]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    table = instability_table([str(path)], test_cfg)
+    assert table.loc[0, "instability"] == 0.25
+    assert table.loc[0, "instability_lo"] < 0.25 < table.loc[0, "instability_hi"]
+
+
+def test_parse_level_reads_the_answer_after_the_prefix():
+    prefix = "The quality of the image is"
+    assert parse_level("Colours look good. The quality of the image is poor.", WORDS, prefix) == "poor"
+    assert parse_level(" excellent.", WORDS) == "excellent"
+    assert parse_level("goodness knows", WORDS) == "none"
+
+
+def test_contradictions_by_definition():
+    severe = {"blur": "severe", "noise": "none", "compression": "none", "exposure": "normal",
+              "contrast": "normal", "colour": "natural"}
+    clean = {**severe, "blur": "none"}
+    assert contradiction(severe, "excellent", WORDS) == "severe_good"
+    assert contradiction(severe, "bad", WORDS) is None
+    assert contradiction(clean, "poor", WORDS) == "clean_bad"
+    assert contradiction({**clean, "colour": "muted"}, "poor", WORDS) is None
+    assert contradiction({**clean, "contrast": None}, "bad", WORDS) is None  # not described: no claim
+
+
+def test_grounding_r2_separates_grounded_from_unrelated_scores():
+    rng = np.random.default_rng(4)
+    blur = rng.choice(["none", "slight", "moderate", "severe"], 120)
+    texts = [{"none": "Edges are sharp", "slight": "There is a slight blur", "moderate": "The image is noticeably blurred",
+              "severe": "The image is heavily blurred"}[b] + ", no grain is visible." for b in blur]
+    grounded = np.array([{"none": 4.5, "slight": 3.5, "moderate": 2.5, "severe": 1.5}[b] for b in blur])
+    got = grounding_stats(texts, ["fair"] * 120, grounded + rng.normal(0, 0.05, 120), WORDS, 5, 0)
+    assert got["r2_cv"] > 0.95
+    assert cv_r2(np.eye(4)[rng.integers(0, 4, 120)], rng.normal(size=120), 5, 0) < 0.1
