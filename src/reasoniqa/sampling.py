@@ -17,33 +17,51 @@ from reasoniqa.prompts import describe_and_rate_prompt, describe_prompt, infer_p
 NO_LEVEL = "none"  # a sampled answer that names no level word (counts as a distinct answer)
 
 
+def sample_from_prefix(model, inputs: dict, k: int, max_new_tokens: int, sampling: dict, pad_token_id: int,
+                       eos_token_id: int | None):
+    """Token ids [B*K, T+new] of K continuations per row of `inputs` (input_ids, attention_mask and any
+    image tensors). The prompt is prefilled once without its last token; the cache is repeated K times
+    and generate() feeds that last token itself, then decodes all B*K rows together."""
+    import torch
+
+    ids, mask = inputs["input_ids"], inputs["attention_mask"]
+    extra = {k_: v for k_, v in inputs.items() if k_ not in ("input_ids", "attention_mask")}
+    with torch.inference_mode():
+        out = model(input_ids=ids[:, :-1], attention_mask=mask[:, :-1], use_cache=True, **extra)
+        # transformers renamed past_key_values -> cache (5.2x); the output says which name this one takes.
+        name = "cache" if "cache" in out else "past_key_values"
+        cache = out[name]
+        cache.batch_repeat_interleave(k)
+        return model.generate(input_ids=ids.repeat_interleave(k, 0), attention_mask=mask.repeat_interleave(k, 0),
+                              max_new_tokens=max_new_tokens, pad_token_id=pad_token_id,
+                              eos_token_id=eos_token_id, **{name: cache}, **sampling)
+
+
+def sampling_args(temperature: float) -> dict:
+    """Plain sampling from the full distribution; temperature 0 means greedy decoding."""
+    if temperature > 0:
+        return {"do_sample": True, "temperature": temperature, "top_k": 0, "top_p": 1.0}
+    return {"do_sample": False}
+
+
 def sample_continuations(model, processor, prompts: list[str], image_paths: list[str] | None, k: int,
                          temperature: float, max_new_tokens: int, seed: int, batch_size: int,
                          progress: bool = True) -> list[list[str]]:
-    """K continuations per prompt. temperature 0 decodes greedily (K identical answers). Each batch is
-    seeded from (seed, batch start), so the same seed gives the same samples."""
+    """K continuations per prompt (text). Each batch is seeded from (seed, batch start), so the same
+    seed gives the same samples."""
     import torch
     from tqdm import tqdm
 
     tok = processor.tokenizer
     out: list[list[str]] = []
-    sampling = {"do_sample": True, "temperature": temperature, "top_k": 0, "top_p": 1.0} if temperature > 0 \
-        else {"do_sample": False}
     for start in tqdm(range(0, len(prompts), batch_size), desc=f"sample x{k}", disable=not progress):
         texts = prompts[start : start + batch_size]
         images = [load_image(p) for p in image_paths[start : start + batch_size]] if image_paths else None
         enc = processor(text=texts, images=images, return_tensors="pt", padding=True)
-        ids, mask = enc["input_ids"], enc["attention_mask"]
-        extra = {k_: v for k_, v in enc.items() if k_ not in ("input_ids", "attention_mask")}
-        with torch.inference_mode():
-            # Prefill all but the last prompt token once; generate() feeds that token itself and decodes.
-            cache = model(input_ids=ids[:, :-1], attention_mask=mask[:, :-1], use_cache=True, **extra).cache
-            cache.batch_repeat_interleave(k)
-            torch.manual_seed(seed * 1_000_003 + start)
-            gen = model.generate(input_ids=ids.repeat_interleave(k, 0), attention_mask=mask.repeat_interleave(k, 0),
-                                 cache=cache, max_new_tokens=max_new_tokens, pad_token_id=tok.pad_token_id,
-                                 eos_token_id=tok.eos_token_id, **sampling)
-        decoded = [t.strip() for t in tok.batch_decode(gen[:, ids.shape[1] :], skip_special_tokens=True)]
+        torch.manual_seed(seed * 1_000_003 + start)
+        gen = sample_from_prefix(model, dict(enc), k, max_new_tokens, sampling_args(temperature),
+                                 tok.pad_token_id, tok.eos_token_id)
+        decoded = [t.strip() for t in tok.batch_decode(gen[:, enc["input_ids"].shape[1] :], skip_special_tokens=True)]
         out += [decoded[i * k : (i + 1) * k] for i in range(len(texts))]
     return out
 
