@@ -2,8 +2,8 @@
 
 Each comparison is a ratio measured in one run on one machine. Usage:
     python benchmarks/run.py [--skip-pipeline]
-Not measured yet (their code is an open issue): sampling_shared_prefix_speedup, lens_attention_overhead,
-and the GPU section (benchmarks need a lent GPU machine).
+The `gpu` section is copied from benchmarks/gpu_h100.json, written by benchmarks/gpu.py on a lent GPU
+machine (it cannot be rerun here).
 """
 
 from __future__ import annotations
@@ -33,17 +33,33 @@ def timed(cmd: list[str], cwd: Path = ROOT, repeat: int = 3) -> float:
     return best
 
 
-def scoring_speedup(batch: int = 32) -> dict:
-    """Batched Q-Align scoring vs a per-image loop, embedded model, same images, same outputs."""
+def best_time(fn, repeat: int = 3) -> float:
+    fn()  # warm-up
+    best = float("inf")
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def model_benchmarks(batch: int = 32) -> dict:
+    """Embedded model (random init, config/config.yaml) on the same images: batched scoring vs a
+    per-image loop; K shared-prefix samples vs K separate generate calls; lens + attention capture vs
+    the plain scoring forward."""
     import numpy as np
+    import torch
 
     from reasoniqa.config import load_config
     from reasoniqa.data.synth import synthesize
+    from reasoniqa.lens import analyze
     from reasoniqa.model.tiny import build_tiny_llava
     from reasoniqa.prompts import rate_prompt
-    from reasoniqa.scoring import level_probabilities, load_method_model
+    from reasoniqa.sampling import sample_continuations
+    from reasoniqa.scoring import generate_texts, level_probabilities, load_method_model
 
     cfg = load_config(ROOT / "config/config.yaml")
+    out = {}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         build_tiny_llava(cfg, tmp / "model")
@@ -53,15 +69,42 @@ def scoring_speedup(batch: int = 32) -> dict:
         model, proc = load_method_model(cfg, str(tmp / "model"), None)
         words = cfg["levels"]["words"]
         prompts = [rate_prompt(cfg)] * len(paths)
-        level_probabilities(model, proc, prompts, paths, words, batch, progress=False)  # warm-up
-        t = time.perf_counter()
         batched = level_probabilities(model, proc, prompts, paths, words, batch, progress=False)
-        t_batched = time.perf_counter() - t
-        t = time.perf_counter()
         looped = level_probabilities(model, proc, prompts, paths, words, 1, progress=False)
-        t_loop = time.perf_counter() - t
-    return {"scoring_batched_speedup": t_loop / t_batched, "scoring_batch": len(paths),
-            "scoring_max_abs_diff": float(np.abs(batched - looped).max())}
+        t_batched = best_time(lambda: level_probabilities(model, proc, prompts, paths, words, batch, progress=False))
+        t_loop = best_time(lambda: level_probabilities(model, proc, prompts, paths, words, 1, progress=False), 1)
+        out.update(scoring_batched_speedup=t_loop / t_batched, scoring_batch=len(paths),
+                   scoring_max_abs_diff=float(np.abs(batched - looped).max()))
+
+        ins = cfg["instability"]
+        k, new, n = ins["k"], ins["rating_tokens"], ins["batch_size"]
+        shared = best_time(lambda: sample_continuations(model, proc, prompts[:n], paths[:n], k, 1.0, new, 0, n,
+                                                        progress=False))
+
+        def separate():
+            for _ in range(k):
+                torch.manual_seed(0)
+                with torch.inference_mode():
+                    enc = proc(text=prompts[:n], images=[load(p) for p in paths[:n]], return_tensors="pt", padding=True)
+                    model.generate(**enc, max_new_tokens=new, do_sample=True, top_k=0,
+                                   pad_token_id=proc.tokenizer.pad_token_id)
+
+        from reasoniqa.images import load_image as load
+
+        out.update(sampling_shared_prefix_speedup=best_time(separate, 1) / shared, sampling_k=k,
+                   sampling_new_tokens=new, sampling_batch_images=n)
+        long_shared = best_time(lambda: sample_continuations(model, proc, prompts[:n], paths[:n], k, 1.0, 64, 0, n,
+                                                             progress=False), 1)
+        long_apart = best_time(lambda: [generate_texts(model, proc, prompts[:n], paths[:n], n, 64, progress=False)
+                                        for _ in range(k)], 1)
+        out["sampling_shared_prefix_speedup_64_tokens"] = long_apart / long_shared
+
+        eager, _ = load_method_model(cfg, str(tmp / "model"), None, attn="eager")
+        an = cfg["analysis"]["batch_size"]
+        plain = best_time(lambda: level_probabilities(model, proc, prompts, paths, words, an, progress=False))
+        lens = best_time(lambda: analyze(cfg, "one_stage", eager, proc, paths, [""] * len(paths), progress=False))
+        out.update(lens_attention_overhead=lens / plain, lens_batch=an)
+    return out
 
 
 def pipeline_wall() -> float:
@@ -90,13 +133,16 @@ def main() -> None:
 
     bench = {"machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "python": platform.python_version(),
                          "torch": torch.__version__, "gpu": torch.cuda.is_available()}}
-    bench.update(scoring_speedup())
+    bench.update(model_benchmarks())
     bench["cli_help_s"] = timed([str(BIN / "reasoniqa"), "--help"])
     bench["import_transformers_s"] = timed([sys.executable, "-c", "import transformers, torch, peft"], repeat=2)
     bench["noop_snakemake_s"] = timed([str(BIN / "snakemake"), "-n", "--cores", "1"])
     bench["noop_dvc_status_s"] = timed([str(BIN / "dvc"), "status"])
     if not args.skip_pipeline:
         bench["pipeline_wall_s"] = pipeline_wall()
+    gpu = ROOT / "benchmarks/gpu_h100.json"
+    if gpu.is_file():  # measured on a lent GPU by benchmarks/gpu.py (see its header)
+        bench["gpu"] = json.loads(gpu.read_text())
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(bench, indent=2, sort_keys=True) + "\n")
     print(json.dumps(bench, indent=2, sort_keys=True))
