@@ -21,6 +21,8 @@ rule all:
         TABLE1,
         TABLE2,
         FIG_LENS,
+        FIG_EXAMPLES if DESCRIBING else [],
+        FIG_FEATURE_QUALITY if DESCRIBING else [],
         FIG_ATTENTION,
         TABLE_GROUNDING if DESCRIBED_PREDICTIONS else [],
         METRICS if DESCRIBED_PREDICTIONS else [],

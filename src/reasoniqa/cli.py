@@ -185,6 +185,18 @@ def cmd_attention_figure(a):
     attention_figure(a.analysis, a.figure)
 
 
+def cmd_examples_figure(a):
+    from reasoniqa.render_examples import plot_examples
+
+    plot_examples(_cfg(a), a.predictions, a.samples, a.data, a.out)
+
+
+def cmd_feature_quality_figure(a):
+    from reasoniqa.render_examples import plot_feature_vs_quality
+
+    plot_feature_vs_quality(_cfg(a), a.predictions, a.out)
+
+
 def cmd_correlations(a):
     from reasoniqa.evaluate import write_correlations
 
@@ -361,6 +373,16 @@ def build_parser() -> argparse.ArgumentParser:
     s = step("attention-figure", cmd_attention_figure, "Figure 5: attention of the quality token per layer")
     s.add_argument("--analysis", nargs="+", required=True)
     s.add_argument("--figure", required=True)
+
+    s = step("examples-figure", cmd_examples_figure, "Figure 1: contradictions and repeated answers on examples")
+    s.add_argument("--predictions", nargs="+", required=True, help="one dataset's predictions of the describing methods")
+    s.add_argument("--samples", nargs="+", required=True, help="the same methods' sampled answers on that dataset")
+    s.add_argument("--data", required=True, help="that dataset's folder")
+    s.add_argument("--out", required=True)
+
+    s = step("feature-quality-figure", cmd_feature_quality_figure, "predicted score by described feature level")
+    s.add_argument("--predictions", nargs="+", required=True)
+    s.add_argument("--out", required=True)
 
     s = step("correlations", cmd_correlations, "Table 1: correlations with bootstrap intervals")
     s.add_argument("--predictions", nargs="+", required=True,

@@ -43,6 +43,10 @@ ANALYSIS = expand(
     seed=SEEDS,
     dataset=config["test_datasets"],
 )
+DESCRIBING = [m for m in config["methods"] if m in ("one_stage_desc", "two_stage")]
+EXAMPLE_DATASET = config["test_datasets"][0]
+FIG_EXAMPLES = "results/figures/fig1_examples.png"
+FIG_FEATURE_QUALITY = "results/figures/feature_vs_quality.png"
 FIG_LENS = "results/figures/fig3_logit_lens.png"
 FIG_ATTENTION = "results/figures/fig5_attention.png"
 TABLE_LENS = "results/tables/table4_logit_lens.csv"
