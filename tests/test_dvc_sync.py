@@ -17,10 +17,12 @@ def test_committed_dvc_yaml_matches_snakemake_dag(root, monkeypatch):
 def test_every_stage_command_is_a_reasoniqa_step_with_its_outputs(root):
     stages = yaml.safe_load((root / "dvc.yaml").read_text())["stages"]
     rules = {name.split("__")[0] for name in stages}
-    assert {"synthesize", "labels", "build_model", "train", "score_split", "evaluate", "plot_scatter"} <= rules
+    assert {"synthesize", "labels", "build_model", "train", "score_split", "correlations", "plot_scatter",
+             "sample_split", "analyze_split", "instability", "grounding", "lens_figure"} <= rules
     for name, stage in stages.items():
         assert stage["cmd"].startswith("reasoniqa "), name
-        assert any(out in stage["cmd"] or str(Path(out).parent) in stage["cmd"] for out in stage["outs"]), name
+        outs = stage.get("outs", []) + [next(iter(o)) for o in stage.get("metrics", []) + stage.get("plots", [])]
+        assert any(out in stage["cmd"] or str(Path(out).parent) in stage["cmd"] for out in outs), name
         assert all(dep in stage["cmd"] for dep in stage.get("deps", [])), name
 
 
@@ -29,3 +31,22 @@ def test_snakemake_lint_is_clean(root, venv_bin):
 
     proc = subprocess.run([venv_bin / "snakemake", "--lint"], cwd=root, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout[-3000:]
+
+
+def test_snakefmt_leaves_the_rules_unchanged(root, venv_bin):
+    import subprocess
+
+    proc = subprocess.run([venv_bin / "snakefmt", "--check", "Snakefile", "workflow/rules"], cwd=root,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+
+
+def test_metrics_and_figures_are_shown_not_cached_by_dvc(root):
+    import yaml
+
+    dvc = yaml.safe_load((root / "dvc.yaml").read_text())
+    metrics = [next(iter(m)) for s in dvc["stages"].values() for m in s.get("metrics", [])]
+    images = [next(iter(p)) for s in dvc["stages"].values() for p in s.get("plots", [])]
+    assert "results/metrics.json" in metrics
+    assert "results/figures/fig3_logit_lens.png" in images and "results/figures/fig5_attention.png" in images
+    assert {next(iter(p)) for p in dvc["plots"]} == {"results/plots/correlations.csv", "results/plots/instability.csv"}

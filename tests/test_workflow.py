@@ -2,43 +2,22 @@
 
 import json
 import os
-import shutil
+import re
 import subprocess
 
 import pandas as pd
 import pytest
+from project import copy_project, run
 
 CONFIG = "config/test.yaml"
 TABLE = "results/tables/table1_correlations.csv"
 FIGURE = "results/figures/scatter_pred_vs_mos.png"
 
 
-def _copy_project(root, dest):
-    for item in ("Snakefile", "workflow", "config", "environment.yml"):
-        src = root / item
-        if src.is_dir():
-            shutil.copytree(src, dest / item, symlinks=True)
-        else:
-            shutil.copy2(src, dest / item)
-    # the schema symlink points into src/: resolve it for the copy
-    schema = dest / "workflow/schemas/config.schema.yaml"
-    schema.unlink()
-    shutil.copy2(root / "src/reasoniqa/schemas/config.schema.yaml", schema)
-    return dest
-
-
-def _run(args, cwd, venv_bin, check=True):
-    env = dict(os.environ, PATH=f"{venv_bin}:{os.environ['PATH']}", TQDM_DISABLE="1")
-    proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
-    if check and proc.returncode != 0:
-        pytest.fail(f"{' '.join(map(str, args))} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
-    return proc
-
-
 @pytest.fixture(scope="module")
 def snakemake_run(root, tmp_path_factory, venv_bin):
-    work = _copy_project(root, tmp_path_factory.mktemp("smk"))
-    _run([venv_bin / "snakemake", "--cores", "2", "--resources", "gpu=1", "--configfile", CONFIG], work, venv_bin)
+    work = copy_project(root, tmp_path_factory.mktemp("smk"))
+    run([venv_bin / "snakemake", "--cores", "2", "--resources", "gpu=1", "--configfile", CONFIG], work, venv_bin)
     return work
 
 
@@ -58,43 +37,69 @@ def test_table_and_figure_exist_with_sane_values(snakemake_run):
     assert preds["pred_score"].between(1, 5).all()
     probs = preds.filter(like="p_").sum(axis=1)
     assert probs.round(5).eq(1).all()
+    table2 = pd.read_csv(snakemake_run / "results/tables/table2_instability.csv")
+    assert table2["instability"].between(0, 1).all() and "average" in set(table2["dataset"])
+    metrics = json.loads((snakemake_run / "results/metrics.json").read_text())
+    assert {"correlations", "instability", "grounding"} == set(metrics)
+    for rel in ("fig1_examples", "fig3_logit_lens", "fig5_attention", "feature_vs_quality"):
+        assert (snakemake_run / f"results/figures/{rel}.png").read_bytes()[:4] == b"\x89PNG", rel
+
+
+def test_report_has_every_figure_with_its_caption(snakemake_run, venv_bin):
+    run([venv_bin / "snakemake", "--report", "results/report.html", "--configfile", CONFIG], snakemake_run, venv_bin)
+    html = (snakemake_run / "results/report.html").read_text(errors="replace")
+    for needle in ("fig3_logit_lens.png", "fig5_attention.png", "table2_instability.csv", "Logit lens at the quality token"):
+        assert needle in html, needle
 
 
 def test_second_snakemake_run_has_nothing_to_do(snakemake_run, venv_bin):
-    proc = _run([venv_bin / "snakemake", "-n", "--cores", "2", "--configfile", CONFIG], snakemake_run, venv_bin)
+    proc = run([venv_bin / "snakemake", "-n", "--cores", "2", "--configfile", CONFIG], snakemake_run, venv_bin)
     assert "Nothing to be done" in proc.stdout + proc.stderr
 
 
 def test_single_figure_rebuilds_alone(snakemake_run, venv_bin):
     (snakemake_run / FIGURE).unlink()
     table_mtime = (snakemake_run / TABLE).stat().st_mtime_ns
-    proc = _run([venv_bin / "snakemake", FIGURE, "--cores", "1", "--configfile", CONFIG], snakemake_run, venv_bin)
+    proc = run([venv_bin / "snakemake", FIGURE, "--cores", "1", "--configfile", CONFIG], snakemake_run, venv_bin)
     assert (snakemake_run / FIGURE).is_file()
     assert "plot_scatter" in proc.stderr and "rule train" not in proc.stderr
     assert (snakemake_run / TABLE).stat().st_mtime_ns == table_mtime
 
 
 def test_dvc_repro_builds_the_same_artifacts(root, snakemake_run, tmp_path, venv_bin):
-    work = _copy_project(root, tmp_path)
-    _run([venv_bin / "reasoniqa", "dvc-yaml", "--config", CONFIG], work, venv_bin)
-    _run([venv_bin / "dvc", "init", "--no-scm", "-q"], work, venv_bin)
-    _run([venv_bin / "dvc", "repro"], work, venv_bin)
+    work = copy_project(root, tmp_path)
+    run([venv_bin / "reasoniqa", "dvc-yaml", "--config", CONFIG], work, venv_bin)
+    run([venv_bin / "dvc", "init", "--no-scm", "-q"], work, venv_bin)
+    run([venv_bin / "dvc", "repro"], work, venv_bin)
     for rel in ("results/metrics.json", TABLE, "resources/synth_koniq/manifest.csv",
                 "results/tables/stage1_feature_accuracy.csv", "results/tables/feature_validation.csv"):
         assert (work / rel).read_bytes() == (snakemake_run / rel).read_bytes(), rel
-    again = _run([venv_bin / "dvc", "repro"], work, venv_bin)
+    again = run([venv_bin / "dvc", "repro"], work, venv_bin)
     assert "Data and pipelines are up to date" in again.stdout
+    shown = run([venv_bin / "dvc", "metrics", "show"], work, venv_bin).stdout
+    assert "srcc" in shown and "instability" in shown
+    run([venv_bin / "dvc", "plots", "show", "-o", "dvc_plots"], work, venv_bin)
+    page = (work / "dvc_plots/index.html").read_text()
+    assert "correlations.csv" in page and "instability.csv" in page and "fig3_logit_lens.png" in page
+    # one figure alone: only its own stage runs
+    (work / FIGURE).unlink()
+    alone = run([venv_bin / "dvc", "repro", "plot_scatter__figures-scatter_pred_vs_mos"], work, venv_bin).stdout
+    assert (work / FIGURE).is_file() and "Running stage 'plot_scatter" in alone and "Running stage 'train" not in alone
+    # a team remote (any DVC remote; a local folder here): data, models, adapters and predictions go to it
+    run([venv_bin / "dvc", "remote", "add", "-d", "team", str(tmp_path / "remote")], work, venv_bin)
+    pushed = run([venv_bin / "dvc", "push"], work, venv_bin).stdout
+    assert (tmp_path / "remote").is_dir() and re.search(r"\d+ files? pushed", pushed), pushed
 
 
 def test_predict_cli_csv_and_json(snakemake_run, venv_bin):
     img = sorted((snakemake_run / "resources/synth_csiq/images").iterdir())[0]
     for method in ("two_stage", "one_stage"):
-        proc = _run([venv_bin / "reasoniqa", "predict", "--config", CONFIG, "--method", method, str(img)],
+        proc = run([venv_bin / "reasoniqa", "predict", "--config", CONFIG, "--method", method, str(img)],
                     snakemake_run, venv_bin)
         lines = proc.stdout.strip().splitlines()
         assert lines[0] == "path,description,level,score" and len(lines) == 2
         assert 1 <= float(lines[1].rsplit(",", 1)[1]) <= 5
-    proc = _run([venv_bin / "reasoniqa", "predict", "--config", CONFIG, "--json",
+    proc = run([venv_bin / "reasoniqa", "predict", "--config", CONFIG, "--json",
                  str(snakemake_run / "resources/synth_csiq/images")], snakemake_run, venv_bin)
     rows = json.loads(proc.stdout)
     assert len(rows) == len(list((snakemake_run / "resources/synth_csiq/images").iterdir()))
@@ -112,7 +117,7 @@ def test_predict_cli_bad_paths(snakemake_run, venv_bin, tmp_path, case, message)
     elif case == "not_an_image":
         target = tmp_path / "notes.png"
         target.write_text("not a picture")
-    proc = _run([venv_bin / "reasoniqa", "predict", "--config", CONFIG, str(target)], snakemake_run, venv_bin,
+    proc = run([venv_bin / "reasoniqa", "predict", "--config", CONFIG, str(target)], snakemake_run, venv_bin,
                 check=False)
     assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
@@ -126,7 +131,7 @@ def test_snakemake_killed_mid_job_reruns_the_incomplete_job(root, tmp_path, venv
 
     import yaml
 
-    work = _copy_project(root, tmp_path)
+    work = copy_project(root, tmp_path)
     cfg = yaml.safe_load((work / CONFIG).read_text())
     cfg["train"]["steps"] = 400  # long enough to be caught mid-job
     (work / CONFIG).write_text(yaml.safe_dump(cfg))
@@ -143,9 +148,9 @@ def test_snakemake_killed_mid_job_reruns_the_incomplete_job(root, tmp_path, venv
     proc.wait()
     assert not (work / target / "adapter_model.safetensors").exists()
     # A killed Snakemake leaves its lock: --unlock (documented in the README), then rerun.
-    _run([venv_bin / "snakemake", target, "--unlock", "--cores", "1", "--configfile", CONFIG], work, venv_bin)
-    _run([venv_bin / "snakemake", target, "--cores", "1", "--configfile", CONFIG, "--rerun-incomplete"],
+    run([venv_bin / "snakemake", target, "--unlock", "--cores", "1", "--configfile", CONFIG], work, venv_bin)
+    run([venv_bin / "snakemake", target, "--cores", "1", "--configfile", CONFIG, "--rerun-incomplete"],
          work, venv_bin)
     assert (work / target / "adapter_model.safetensors").is_file()
-    again = _run([venv_bin / "snakemake", target, "-n", "--cores", "1", "--configfile", CONFIG], work, venv_bin)
+    again = run([venv_bin / "snakemake", target, "-n", "--cores", "1", "--configfile", CONFIG], work, venv_bin)
     assert "Nothing to be done" in again.stdout + again.stderr

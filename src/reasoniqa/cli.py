@@ -200,13 +200,13 @@ def cmd_feature_quality_figure(a):
 def cmd_correlations(a):
     from reasoniqa.evaluate import write_correlations
 
-    write_correlations(_cfg(a), a.predictions, a.table, a.metrics)
+    write_correlations(_cfg(a), a.predictions, a.table, a.metrics, a.plot)
 
 
 def cmd_instability(a):
     from reasoniqa.evaluate import write_instability
 
-    write_instability(_cfg(a), a.samples, a.table, a.metrics)
+    write_instability(_cfg(a), a.samples, a.table, a.metrics, a.plot)
 
 
 def cmd_grounding(a):
@@ -389,11 +389,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="files named predictions/<method>/seed<S>/<dataset>.csv")
     s.add_argument("--table", required=True, help="CSV path; Markdown and LaTeX twins are written beside it")
     s.add_argument("--metrics", required=True)
+    s.add_argument("--plot", help="also a plot-data CSV for `dvc plots show`")
 
     s = step("instability", cmd_instability, "Table 2: instability of repeated sampled answers")
     s.add_argument("--samples", nargs="+", required=True, help="files named samples/<method>/seed<S>/<dataset>.jsonl")
     s.add_argument("--table", required=True)
     s.add_argument("--metrics", required=True)
+    s.add_argument("--plot", help="also a plot-data CSV for `dvc plots show`")
 
     s = step("grounding", cmd_grounding, "grounding of ratings in the model's own descriptions, contradictions")
     s.add_argument("--predictions", nargs="+", required=True)

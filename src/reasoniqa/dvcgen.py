@@ -35,6 +35,16 @@ RULE_PARAMS = {
     "grounding": ["evaluate", "levels"],
 }
 SKIP_RULES = {"all"}
+# Outputs DVC shows rather than caches: metrics (`dvc metrics show`) and plots (`dvc plots show`).
+METRICS = re.compile(r"^results/metrics(\.json|/.*\.json)$")
+IMAGE_PLOTS = re.compile(r"^results/figures/.*\.png$")
+# Data plots rendered by `dvc plots show` (written by the correlations and instability rules).
+DATA_PLOTS = [
+    {"results/plots/correlations.csv": {"template": "bar_horizontal", "x": "srcc", "y": "row",
+                                        "title": "SRCC per method/dataset (mean over seeds)"}},
+    {"results/plots/instability.csv": {"template": "bar_horizontal", "x": "instability", "y": "row",
+                                       "title": "Instability rate per method/dataset"}},
+]
 
 
 def dag_jobs(configfile: str, snakefile: str = "Snakefile") -> list[dict]:
@@ -83,7 +93,13 @@ def stages_from_jobs(jobs: list[dict], configfile: str) -> dict:
             entry["deps"] = sorted(set(job["inputs"]))
         if rule in RULE_PARAMS:
             entry["params"] = [{configfile: list(RULE_PARAMS[rule])}]
-        entry["outs"] = outs
+        kept = [o for o in outs if not METRICS.match(o) and not IMAGE_PLOTS.match(o)]
+        if kept:
+            entry["outs"] = kept
+        for key, pattern in (("metrics", METRICS), ("plots", IMAGE_PLOTS)):
+            shown = [{o: {"cache": False}} for o in outs if pattern.match(o)]
+            if shown:
+                entry[key] = shown
         stages[_stage_name(rule, outs[0])] = entry
     return stages
 
@@ -94,4 +110,5 @@ def render_dvc_yaml(configfile: str = "config/config.yaml") -> str:
     stages = stages_from_jobs(dag_jobs(configfile), configfile)
     header = ("# GENERATED from the Snakemake DAG by `reasoniqa dvc-yaml` (make dvc-yaml): do not edit.\n"
               f"# Config: {configfile}. tests/test_dvc_sync.py fails when this file is stale.\n")
-    return header + yaml.safe_dump({"stages": stages}, sort_keys=False, width=1000)
+    plots = [p for p in DATA_PLOTS if any(next(iter(p)) in s.get("outs", []) for s in stages.values())]
+    return header + yaml.safe_dump({"stages": stages, "plots": plots}, sort_keys=False, width=1000)

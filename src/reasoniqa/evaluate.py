@@ -178,15 +178,27 @@ def metrics_of(table, columns: list[str]) -> dict:
     return out
 
 
-def write_correlations(cfg: dict, pred_files: list[str], table_path: str, metrics_path: str) -> None:
+def write_plot_data(path: str | None, table, columns: list[str]) -> None:
+    """A 'method/dataset' labelled CSV for `dvc plots show`."""
+    if path:
+        from reasoniqa.io import write_csv
+
+        write_csv(path, table.assign(row=table["method"] + "/" + table["dataset"])[["row", *columns]])
+
+
+def write_correlations(cfg: dict, pred_files: list[str], table_path: str, metrics_path: str,
+                       plot_path: str | None = None) -> None:
     table = table1(load_predictions(pred_files), cfg)
     write_table(table_path, table, ".4f", latex=True)
+    write_plot_data(plot_path, table, ["srcc", "plcc"])
     write_json(metrics_path, metrics_of(table, ["srcc", "plcc", "plcc_fit", "krcc", "d_srcc", "d_plcc"]))
 
 
-def write_instability(cfg: dict, sample_files: list[str], table_path: str, metrics_path: str) -> None:
+def write_instability(cfg: dict, sample_files: list[str], table_path: str, metrics_path: str,
+                      plot_path: str | None = None) -> None:
     table = instability_table(sample_files, cfg)
     write_table(table_path, table, ".4f", latex=True)
+    write_plot_data(plot_path, table, ["instability"])
     write_json(metrics_path, metrics_of(table, ["instability", "entropy_bits", "score_spread"]))
 
 

@@ -6,18 +6,18 @@ rule analyze_split:
         predictions="results/predictions/{method}/seed{seed}/{dataset}.csv",
     output:
         "results/analysis/{method}/seed{seed}/{dataset}.json",
+    log:
+        "logs/analysis/{method}/seed{seed}/{dataset}.log",
+    conda:
+        ENV
+    threads: config["torch_threads"]
+    resources:
+        gpu=1,
     params:
         config=CONFIG,
         base=method_base,
         adapter=adapter_flag,
         analysis=config["analysis"],
-    threads: config["torch_threads"]
-    resources:
-        gpu=1,
-    conda:
-        ENV
-    log:
-        "logs/analysis/{method}/seed{seed}/{dataset}.log",
     shell:
         "reasoniqa analyze-split --config {params.config} --method {wildcards.method} --base {params.base} "
         "{params.adapter} --data {input.data} --split test --predictions {input.predictions} --out {output} --log {log}"
@@ -27,16 +27,16 @@ rule lens_figure:
     input:
         ANALYSIS,
     output:
-        figure=FIG_LENS,
-        table=TABLE_LENS,
+        figure=report(FIG_LENS, caption="../report/fig3.rst", category="Figures"),
+        table=report(TABLE_LENS, caption="../report/lens_table.rst", category="Tables"),
         markdown=TABLE_LENS.replace(".csv", ".md"),
         latex=TABLE_LENS.replace(".csv", ".tex"),
-    params:
-        config=CONFIG,
-    conda:
-        ENV
     log:
         "logs/render/fig3_logit_lens.log",
+    conda:
+        ENV
+    params:
+        config=CONFIG,
     shell:
         "reasoniqa lens-figure --config {params.config} --analysis {input} --figure {output.figure} "
         "--table {output.table} --log {log}"
@@ -46,12 +46,12 @@ rule attention_figure:
     input:
         ANALYSIS,
     output:
-        FIG_ATTENTION,
-    params:
-        config=CONFIG,
-    conda:
-        ENV
+        report(FIG_ATTENTION, caption="../report/fig5.rst", category="Figures"),
     log:
         "logs/render/fig5_attention.log",
+    conda:
+        ENV
+    params:
+        config=CONFIG,
     shell:
         "reasoniqa attention-figure --config {params.config} --analysis {input} --figure {output} --log {log}"

@@ -2,7 +2,6 @@ import re
 
 from snakemake.utils import validate
 
-
 validate(config, "../schemas/config.schema.yaml")
 
 # The config file the steps read: the last --configfile given on the command line, else the default.
@@ -91,7 +90,11 @@ def method_base(wildcards):
 
 
 def method_base_input(wildcards):
-    return [method_base(wildcards)] if wildcards.method == "two_stage" else base_model_input()
+    return (
+        [method_base(wildcards)]
+        if wildcards.method == "two_stage"
+        else base_model_input()
+    )
 
 
 def adapter_input(wildcards):

@@ -2,57 +2,61 @@ rule correlations:
     input:
         PREDICTIONS,
     output:
-        table=TABLE1,
+        table=report(TABLE1, caption="../report/table1.rst", category="Tables"),
         markdown=TABLE1.replace(".csv", ".md"),
         latex=TABLE1.replace(".csv", ".tex"),
         metrics="results/metrics/correlations.json",
+        plot="results/plots/correlations.csv",
+    log:
+        "logs/evaluate/correlations.log",
+    conda:
+        ENV
     params:
         config=CONFIG,
         evaluate=config["evaluate"],
-    conda:
-        ENV
-    log:
-        "logs/evaluate/correlations.log",
     shell:
         "reasoniqa correlations --config {params.config} --predictions {input} "
-        "--table {output.table} --metrics {output.metrics} --log {log}"
+        "--table {output.table} --metrics {output.metrics} --plot {output.plot} --log {log}"
 
 
 rule instability:
     input:
         SAMPLES,
     output:
-        table=TABLE2,
+        table=report(TABLE2, caption="../report/table2.rst", category="Tables"),
         markdown=TABLE2.replace(".csv", ".md"),
         latex=TABLE2.replace(".csv", ".tex"),
         metrics="results/metrics/instability.json",
+        plot="results/plots/instability.csv",
+    log:
+        "logs/evaluate/instability.log",
+    conda:
+        ENV
     params:
         config=CONFIG,
         evaluate=config["evaluate"],
-    conda:
-        ENV
-    log:
-        "logs/evaluate/instability.log",
     shell:
         "reasoniqa instability --config {params.config} --samples {input} "
-        "--table {output.table} --metrics {output.metrics} --log {log}"
+        "--table {output.table} --metrics {output.metrics} --plot {output.plot} --log {log}"
 
 
 rule grounding:
     input:
         DESCRIBED_PREDICTIONS,
     output:
-        table=TABLE_GROUNDING,
+        table=report(
+            TABLE_GROUNDING, caption="../report/grounding.rst", category="Tables"
+        ),
         markdown=TABLE_GROUNDING.replace(".csv", ".md"),
         latex=TABLE_GROUNDING.replace(".csv", ".tex"),
         metrics="results/metrics/grounding.json",
+    log:
+        "logs/evaluate/grounding.log",
+    conda:
+        ENV
     params:
         config=CONFIG,
         evaluate=config["evaluate"],
-    conda:
-        ENV
-    log:
-        "logs/evaluate/grounding.log",
     shell:
         "reasoniqa grounding --config {params.config} --predictions {input} "
         "--table {output.table} --metrics {output.metrics} --log {log}"
@@ -65,10 +69,10 @@ rule metrics:
         grounding="results/metrics/grounding.json",
     output:
         METRICS,
-    conda:
-        ENV
     log:
         "logs/evaluate/metrics.log",
+    conda:
+        ENV
     shell:
         "reasoniqa metrics --parts correlations={input.correlations} instability={input.instability} "
         "grounding={input.grounding} --out {output} --log {log}"

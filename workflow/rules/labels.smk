@@ -3,12 +3,12 @@ rule features:
         "resources/{dataset}",
     output:
         "results/features/{dataset}.csv",
-    params:
-        config=CONFIG,
-    conda:
-        ENV
     log:
         "logs/features/{dataset}.log",
+    conda:
+        ENV
+    params:
+        config=CONFIG,
     shell:
         "reasoniqa features --config {params.config} --data {input} --out {output} --log {log}"
 
@@ -18,12 +18,12 @@ rule calibrate:
         expand("results/features/{dataset}.csv", dataset=config["train_datasets"]),
     output:
         CALIBRATION,
-    params:
-        config=CONFIG,
-    conda:
-        ENV
     log:
         "logs/calibrate.log",
+    conda:
+        ENV
+    params:
+        config=CONFIG,
     shell:
         "reasoniqa calibrate --config {params.config} --features {input} --out {output} --log {log}"
 
@@ -35,16 +35,16 @@ rule labels:
         calibration=CALIBRATION,
     output:
         expand("results/labels/{{dataset}}/{kind}.jsonl", kind=RECORD_KINDS),
+    log:
+        "logs/labels/{dataset}.log",
+    conda:
+        ENV
     params:
         config=CONFIG,
         levels=config["levels"],
         prompts=config["prompts"],
         labels=config.get("labels", {}),
         out="results/labels/{dataset}",
-    conda:
-        ENV
-    log:
-        "logs/labels/{dataset}.log",
     shell:
         "reasoniqa labels --config {params.config} --dataset {wildcards.dataset} --data {input.data} "
         "--features {input.features} --calibration {input.calibration} --out {params.out} --log {log}"
@@ -56,15 +56,23 @@ rule validate_features:
         features=expand("results/features/{dataset}.csv", dataset=SYNTHETIC),
         calibration=CALIBRATION,
     output:
-        table=FEATURE_VALIDATION,
+        table=report(
+            FEATURE_VALIDATION,
+            caption="../report/feature_validation.rst",
+            category="Datasets",
+        ),
         markdown=FEATURE_VALIDATION.replace(".csv", ".md"),
-        figure=FIG_FEATURES,
-    params:
-        config=CONFIG,
-    conda:
-        ENV
+        figure=report(
+            FIG_FEATURES,
+            caption="../report/feature_validation.rst",
+            category="Datasets",
+        ),
     log:
         "logs/render/feature_validation.log",
+    conda:
+        ENV
+    params:
+        config=CONFIG,
     shell:
         "reasoniqa validate-features --config {params.config} --data {input.data} --features {input.features} "
         "--calibration {input.calibration} --table {output.table} --figure {output.figure} --log {log}"

@@ -5,18 +5,18 @@ rule score_split:
         data="resources/{dataset}",
     output:
         "results/predictions/{method}/seed{seed}/{dataset}.csv",
+    log:
+        "logs/predict/{method}/seed{seed}/{dataset}.log",
+    conda:
+        ENV
+    threads: config["torch_threads"]
+    resources:
+        gpu=1,
     params:
         config=CONFIG,
         base=method_base,
         adapter=adapter_flag,
         predict=config["predict"],
-    threads: config["torch_threads"]
-    resources:
-        gpu=1,
-    conda:
-        ENV
-    log:
-        "logs/predict/{method}/seed{seed}/{dataset}.log",
     shell:
         "reasoniqa score-split --config {params.config} --method {wildcards.method} --base {params.base} {params.adapter} "
         "--data {input.data} --split test --out {output} --log {log}"
@@ -29,18 +29,18 @@ rule sample_split:
         data="resources/{dataset}",
     output:
         "results/samples/{method}/seed{seed}/{dataset}.jsonl",
+    log:
+        "logs/samples/{method}/seed{seed}/{dataset}.log",
+    conda:
+        ENV
+    threads: config["torch_threads"]
+    resources:
+        gpu=1,
     params:
         config=CONFIG,
         base=method_base,
         adapter=adapter_flag,
         instability=config["instability"],
-    threads: config["torch_threads"]
-    resources:
-        gpu=1,
-    conda:
-        ENV
-    log:
-        "logs/samples/{method}/seed{seed}/{dataset}.log",
     shell:
         "reasoniqa sample-split --config {params.config} --method {wildcards.method} --base {params.base} {params.adapter} "
         "--data {input.data} --split test --out {output} --log {log}"
@@ -49,17 +49,23 @@ rule sample_split:
 rule description_accuracy:
     input:
         predictions=DESCRIBED_PREDICTIONS,
-        features=expand("results/features/{dataset}.csv", dataset=config["test_datasets"]),
+        features=expand(
+            "results/features/{dataset}.csv", dataset=config["test_datasets"]
+        ),
         calibration=CALIBRATION,
     output:
-        table=DESCRIPTION_ACCURACY,
+        table=report(
+            DESCRIPTION_ACCURACY,
+            caption="../report/stage1_accuracy.rst",
+            category="Tables",
+        ),
         markdown=DESCRIPTION_ACCURACY.replace(".csv", ".md"),
-    params:
-        config=CONFIG,
-    conda:
-        ENV
     log:
         "logs/description_accuracy.log",
+    conda:
+        ENV
+    params:
+        config=CONFIG,
     shell:
         "reasoniqa description-accuracy --config {params.config} --predictions {input.predictions} "
         "--features {input.features} --calibration {input.calibration} --table {output.table} --log {log}"

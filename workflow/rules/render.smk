@@ -2,13 +2,13 @@ rule plot_scatter:
     input:
         PREDICTIONS,
     output:
-        FIG_SCATTER,
-    params:
-        config=CONFIG,
-    conda:
-        ENV
+        report(FIG_SCATTER, caption="../report/scatter.rst", category="Figures"),
     log:
         "logs/render/scatter_pred_vs_mos.log",
+    conda:
+        ENV
+    params:
+        config=CONFIG,
     shell:
         "reasoniqa plot-scatter --config {params.config} --predictions {input} --out {output} --log {log}"
 
@@ -17,15 +17,19 @@ rule datasets_overview:
     input:
         expand("resources/{dataset}", dataset=ALL_DATASETS),
     output:
-        table=DATASET_COUNTS,
+        table=report(
+            DATASET_COUNTS, caption="../report/datasets.rst", category="Datasets"
+        ),
         markdown=DATASET_COUNTS.replace(".csv", ".md"),
-        figure=FIG_DATASETS,
-    params:
-        config=CONFIG,
-    conda:
-        ENV
+        figure=report(
+            FIG_DATASETS, caption="../report/datasets.rst", category="Datasets"
+        ),
     log:
         "logs/render/datasets_overview.log",
+    conda:
+        ENV
+    params:
+        config=CONFIG,
     shell:
         "reasoniqa datasets-overview --config {params.config} --data {input} --table {output.table} "
         "--figure {output.figure} --log {log}"
@@ -47,13 +51,13 @@ rule examples_figure:
         ),
         data=f"resources/{EXAMPLE_DATASET}",
     output:
-        FIG_EXAMPLES,
-    params:
-        config=CONFIG,
-    conda:
-        ENV
+        report(FIG_EXAMPLES, caption="../report/fig1.rst", category="Figures"),
     log:
         "logs/render/fig1_examples.log",
+    conda:
+        ENV
+    params:
+        config=CONFIG,
     shell:
         "reasoniqa examples-figure --config {params.config} --predictions {input.predictions} "
         "--samples {input.samples} --data {input.data} --out {output} --log {log}"
@@ -63,12 +67,16 @@ rule feature_quality_figure:
     input:
         DESCRIBED_PREDICTIONS,
     output:
-        FIG_FEATURE_QUALITY,
-    params:
-        config=CONFIG,
-    conda:
-        ENV
+        report(
+            FIG_FEATURE_QUALITY,
+            caption="../report/feature_quality.rst",
+            category="Figures",
+        ),
     log:
         "logs/render/feature_vs_quality.log",
+    conda:
+        ENV
+    params:
+        config=CONFIG,
     shell:
         "reasoniqa feature-quality-figure --config {params.config} --predictions {input} --out {output} --log {log}"

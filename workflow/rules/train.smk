@@ -9,20 +9,20 @@ rule train:
         ),
     output:
         directory("results/adapters/{method}/seed{seed}"),
+    log:
+        "logs/train/{method}/seed{seed}.log",
     wildcard_constraints:
         method="one_stage|one_stage_desc",
+    conda:
+        ENV
+    threads: config["torch_threads"]
+    resources:
+        gpu=1,
     params:
         config=CONFIG,
         train=config["train"],
         base=BASE,
         checkpoints="results/checkpoints/{method}/seed{seed}",
-    threads: config["torch_threads"]
-    resources:
-        gpu=1,
-    conda:
-        ENV
-    log:
-        "logs/train/{method}/seed{seed}.log",
     shell:
         "reasoniqa train --config {params.config} --stage one_stage --base {params.base} "
         "--records {input.records} --seed {wildcards.seed} --out {output} "
@@ -38,18 +38,18 @@ rule train_stage1:
         ),
     output:
         directory("results/adapters/two_stage/seed{seed}/stage1"),
+    log:
+        "logs/train/two_stage/seed{seed}/stage1.log",
+    conda:
+        ENV
+    threads: config["torch_threads"]
+    resources:
+        gpu=1,
     params:
         config=CONFIG,
         train=config["train"],
         base=BASE,
         checkpoints="results/checkpoints/two_stage/seed{seed}/stage1",
-    threads: config["torch_threads"]
-    resources:
-        gpu=1,
-    conda:
-        ENV
-    log:
-        "logs/train/two_stage/seed{seed}/stage1.log",
     shell:
         "reasoniqa train --config {params.config} --stage stage1 --base {params.base} "
         "--records {input.records} --seed {wildcards.seed} --out {output} "
@@ -62,13 +62,13 @@ rule merge_stage1:
         adapter="results/adapters/two_stage/seed{seed}/stage1",
     output:
         directory("results/models/two_stage/seed{seed}/stage1_merged"),
+    log:
+        "logs/train/two_stage/seed{seed}/merge.log",
+    conda:
+        ENV
     params:
         config=CONFIG,
         base=BASE,
-    conda:
-        ENV
-    log:
-        "logs/train/two_stage/seed{seed}/merge.log",
     shell:
         "reasoniqa merge --config {params.config} --base {params.base} --adapter {input.adapter} "
         "--out {output} --log {log}"
@@ -83,17 +83,17 @@ rule train_stage2:
         ),
     output:
         directory("results/adapters/two_stage/seed{seed}/stage2"),
+    log:
+        "logs/train/two_stage/seed{seed}/stage2.log",
+    conda:
+        ENV
+    threads: config["torch_threads"]
+    resources:
+        gpu=1,
     params:
         config=CONFIG,
         train=config["train"],
         checkpoints="results/checkpoints/two_stage/seed{seed}/stage2",
-    threads: config["torch_threads"]
-    resources:
-        gpu=1,
-    conda:
-        ENV
-    log:
-        "logs/train/two_stage/seed{seed}/stage2.log",
     shell:
         "reasoniqa train --config {params.config} --stage stage2 --base {input.base} "
         "--records {input.records} --seed {wildcards.seed} --out {output} "
