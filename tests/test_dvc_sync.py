@@ -50,3 +50,13 @@ def test_metrics_and_figures_are_shown_not_cached_by_dvc(root):
     assert "results/metrics.json" in metrics
     assert "results/figures/fig3_logit_lens.png" in images and "results/figures/fig5_attention.png" in images
     assert {next(iter(p)) for p in dvc["plots"]} == {"results/plots/correlations.csv", "results/plots/instability.csv"}
+
+
+def test_dvcignore_agrees_with_gitignore(root):
+    """What git ignores and DVC does not track as an output (environments, run bookkeeping) DVC ignores too."""
+    def patterns(name):
+        lines = (root / name).read_text().splitlines()
+        return {ln.strip().strip("/") for ln in lines if ln.strip() and not ln.startswith("#")}
+
+    tracked_outputs = {"results", "resources"}  # DVC stage outputs: git ignores them, DVC tracks them
+    assert patterns(".gitignore") - tracked_outputs <= patterns(".dvcignore")
