@@ -128,3 +128,13 @@ def test_grounding_r2_separates_grounded_from_unrelated_scores():
     got = grounding_stats(texts, ["fair"] * 120, grounded + rng.normal(0, 0.05, 120), WORDS, 5, 0)
     assert got["r2_cv"] > 0.95
     assert cv_r2(np.eye(4)[rng.integers(0, 4, 120)], rng.normal(size=120), 5, 0) < 0.1
+
+
+def test_per_dataset_arguments_must_pair_up(root, capsys, monkeypatch):
+    from reasoniqa.cli import main
+
+    monkeypatch.chdir(root)
+    rc = main(["sample-split", "--method", "one_stage", "--base", "nowhere", "--data", "a", "b", "--out", "o.jsonl"])
+    assert rc == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1] == "reasoniqa sample-split: error: give one of each per dataset, in the same order (got 2 --data, 1 --out)"

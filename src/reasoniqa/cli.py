@@ -135,6 +135,15 @@ def cmd_predict(a):
     predict(_cfg(a), a.method, a.seed, a.paths, a.json, a.results)
 
 
+def _paired(a, *names: str) -> list[tuple]:
+    """Per-dataset argument lists given in the same order (--data D1 D2 --out O1 O2)."""
+    lists = [getattr(a, n) for n in names]
+    if len({len(v) for v in lists}) != 1:
+        counts = ", ".join(f"{len(v)} --{n}" for n, v in zip(names, lists))
+        raise UserError(f"give one of each per dataset, in the same order (got {counts})")
+    return list(zip(*lists))
+
+
 def cmd_sample_split(a):
     from reasoniqa.data.manifest import load_manifest
     from reasoniqa.io import write_jsonl
@@ -142,12 +151,14 @@ def cmd_sample_split(a):
     from reasoniqa.scoring import load_method_model
 
     cfg = _cfg(a)
-    frame, _ = load_manifest(a.data, split=a.split)
-    frame = subset(frame, cfg["instability"]["max_images"], cfg["instability"]["seed"])
+    jobs = _paired(a, "data", "out")
     model, processor = load_method_model(cfg, a.base, a.adapter)
-    answers = sample_answers(cfg, a.method, model, processor, list(frame["path"]))
-    write_jsonl(a.out, [{"name": n, **ans} for n, ans in zip(frame["name"], answers)])
-    log.info("sampled %d x %d answers -> %s", len(frame), cfg["instability"]["k"], a.out)
+    for data, out in jobs:
+        frame, _ = load_manifest(data, split=a.split)
+        frame = subset(frame, cfg["instability"]["max_images"], cfg["instability"]["seed"])
+        answers = sample_answers(cfg, a.method, model, processor, list(frame["path"]))
+        write_jsonl(out, [{"name": n, **ans} for n, ans in zip(frame["name"], answers)])
+        log.info("sampled %d x %d answers -> %s", len(frame), cfg["instability"]["k"], out)
 
 
 def cmd_analyze_split(a):
@@ -160,17 +171,19 @@ def cmd_analyze_split(a):
     from reasoniqa.scoring import load_method_model
 
     cfg = _cfg(a)
-    frame, _ = load_manifest(a.data, split=a.split)
-    frame = subset(frame, cfg["analysis"]["samples"], cfg["analysis"]["seed"])
-    pred = pd.read_csv(a.predictions, keep_default_na=False).set_index("name")
-    missing = sorted(set(frame["name"]) - set(pred.index))
-    if missing:
-        raise UserError(f"{a.predictions}: no prediction for image {missing[0]!r} ({len(missing)} missing)")
-    descriptions = [str(d) for d in pred.loc[frame["name"], "description"]]
+    jobs = _paired(a, "data", "predictions", "out")
     model, processor = load_method_model(cfg, a.base, a.adapter, attn="eager")
-    records = analyze(cfg, a.method, model, processor, list(frame["path"]), descriptions)
-    write_json(a.out, {"method": a.method, "samples": [{"name": n, **r} for n, r in zip(frame["name"], records)]})
-    log.info("lens and attention of %d images -> %s", len(records), a.out)
+    for data, predictions, out in jobs:
+        frame, _ = load_manifest(data, split=a.split)
+        frame = subset(frame, cfg["analysis"]["samples"], cfg["analysis"]["seed"])
+        pred = pd.read_csv(predictions, keep_default_na=False).set_index("name")
+        missing = sorted(set(frame["name"]) - set(pred.index))
+        if missing:
+            raise UserError(f"{predictions}: no prediction for image {missing[0]!r} ({len(missing)} missing)")
+        descriptions = [str(d) for d in pred.loc[frame["name"], "description"]]
+        records = analyze(cfg, a.method, model, processor, list(frame["path"]), descriptions)
+        write_json(out, {"method": a.method, "samples": [{"name": n, **r} for n, r in zip(frame["name"], records)]})
+        log.info("lens and attention of %d images -> %s", len(records), out)
 
 
 def cmd_lens_figure(a):
@@ -352,18 +365,18 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--method", required=True, choices=METHODS)
     s.add_argument("--base", required=True)
     s.add_argument("--adapter", help="LoRA adapter folder (none: the zero-shot base)")
-    s.add_argument("--data", required=True)
+    s.add_argument("--data", nargs="+", required=True, help="dataset folders")
     s.add_argument("--split", default="test")
-    s.add_argument("--out", required=True, help="JSONL: name, levels[K], descriptions[K]")
+    s.add_argument("--out", nargs="+", required=True, help="one JSONL per dataset: name, levels[K], descriptions[K]")
 
     s = step("analyze-split", cmd_analyze_split, "logit lens and attention at the quality token (one pass per batch)")
     s.add_argument("--method", required=True, choices=METHODS)
     s.add_argument("--base", required=True)
     s.add_argument("--adapter", help="LoRA adapter folder (none: the zero-shot base)")
-    s.add_argument("--data", required=True)
+    s.add_argument("--data", nargs="+", required=True, help="dataset folders")
     s.add_argument("--split", default="test")
-    s.add_argument("--predictions", required=True, help="the method's predictions (its descriptions)")
-    s.add_argument("--out", required=True, help="JSON of per-sample layers")
+    s.add_argument("--predictions", nargs="+", required=True, help="the method's predictions per dataset (its descriptions)")
+    s.add_argument("--out", nargs="+", required=True, help="one JSON of per-sample layers per dataset")
 
     s = step("lens-figure", cmd_lens_figure, "Figure 3: logit lens (example and aggregate) and its table")
     s.add_argument("--analysis", nargs="+", required=True)

@@ -1,13 +1,20 @@
+# One job per method and seed covers every test set (one model load), as for sampling.
 rule analyze_split:
     input:
         base=method_base_input,
         adapter=adapter_input,
-        data="resources/{dataset}",
-        predictions="results/predictions/{method}/seed{seed}/{dataset}.csv",
+        data=expand("resources/{dataset}", dataset=config["test_datasets"]),
+        predictions=expand(
+            "results/predictions/{{method}}/seed{{seed}}/{dataset}.csv",
+            dataset=config["test_datasets"],
+        ),
     output:
-        "results/analysis/{method}/seed{seed}/{dataset}.json",
+        expand(
+            "results/analysis/{{method}}/seed{{seed}}/{dataset}.json",
+            dataset=config["test_datasets"],
+        ),
     log:
-        "logs/analysis/{method}/seed{seed}/{dataset}.log",
+        "logs/analysis/{method}/seed{seed}.log",
     conda:
         ENV
     threads: config["torch_threads"]
