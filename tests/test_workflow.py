@@ -80,7 +80,7 @@ def test_dvc_repro_builds_the_same_artifacts(root, snakemake_run, tmp_path, venv
     assert "srcc" in shown and "instability" in shown
     run([venv_bin / "dvc", "plots", "show", "-o", "dvc_plots"], work, venv_bin)
     page = (work / "dvc_plots/index.html").read_text()
-    assert "correlations.csv" in page and "instability.csv" in page and "fig3_logit_lens.png" in page
+    assert "correlations_csv" in page and "instability_csv" in page and "fig3_logit_lens" in page  # plot ids
     # one figure alone: only its own stage runs
     (work / FIGURE).unlink()
     alone = run([venv_bin / "dvc", "repro", "plot_scatter__figures-scatter_pred_vs_mos"], work, venv_bin).stdout
