@@ -83,7 +83,8 @@ def test_dvc_repro_builds_the_same_artifacts(root, snakemake_run, tmp_path, venv
     assert "correlations_csv" in page and "instability_csv" in page and "fig3_logit_lens" in page  # plot ids
     # one figure alone: only its own stage runs
     (work / FIGURE).unlink()
-    alone = run([venv_bin / "dvc", "repro", "plot_scatter__figures-scatter_pred_vs_mos"], work, venv_bin).stdout
+    alone = run([venv_bin / "dvc", "repro", "--force", "--single-item", "plot_scatter__figures-scatter_pred_vs_mos"],
+                work, venv_bin).stdout
     assert (work / FIGURE).is_file() and "Running stage 'plot_scatter" in alone and "Running stage 'train" not in alone
     # a team remote (any DVC remote; a local folder here): data, models, adapters and predictions go to it
     run([venv_bin / "dvc", "remote", "add", "-d", "team", str(tmp_path / "remote")], work, venv_bin)
