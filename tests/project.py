@@ -8,6 +8,7 @@ import pytest
 
 
 def copy_project(root, dest):
+    dest.mkdir(parents=True, exist_ok=True)
     for item in ("Snakefile", "workflow", "config", "environment.yml"):
         src = root / item
         if src.is_dir():
