@@ -99,6 +99,9 @@ def test_instability_table_from_sample_files(tmp_path, test_cfg):
     table = instability_table([str(path)], test_cfg)
     assert table.loc[0, "instability"] == 0.25
     assert table.loc[0, "instability_lo"] < 0.25 < table.loc[0, "instability_hi"]
+    average = table[table["dataset"] == "average"].iloc[0]  # one dataset: the average is that dataset
+    assert (average["instability_lo"], average["instability_hi"]) == (table.loc[0, "instability_lo"],
+                                                                      table.loc[0, "instability_hi"])
 
 
 def test_parse_level_reads_the_answer_after_the_prefix():

@@ -118,11 +118,13 @@ def instability_table(sample_files: list[str], cfg: dict):
         rows = read_jsonl(f)
         stats_ = instability_stats([r["levels"] for r in rows], words, weights)
         per_seed.setdefault((key["method"], key["dataset"]), []).append(stats_)
-    out = []
+    datasets = sorted({d for _, d in per_seed})
+    out, dists = [], {}
     for (method, dataset), seeds in sorted(per_seed.items()):
         unstable = np.stack([s["unstable"] for s in seeds])  # [S, N]
         dist = bootstrap_distribution(lambda idx: unstable[:, idx].mean(-1).mean(0), unstable.shape[1],
-                                      ev["bootstrap"], ev["seed"])
+                                      ev["bootstrap"], ev["seed"] * 1000 + datasets.index(dataset))
+        dists.setdefault(method, []).append(dist)
         lo, hi = percentile_interval(dist, ev["confidence"])
         out.append({"method": method, "dataset": dataset, "seeds": len(seeds), "n": unstable.shape[1],
                     "k": cfg["instability"]["k"], "instability": float(unstable.mean()),
@@ -134,7 +136,10 @@ def instability_table(sample_files: list[str], cfg: dict):
         seeds=("seeds", "min"), n=("n", "sum"), k=("k", "first"), instability=("instability", "mean"),
         entropy_bits=("entropy_bits", "mean"), score_spread=("score_spread", "mean")).reset_index()
     avg["dataset"] = "average"
-    return pd.concat([table, avg], ignore_index=True)[table.columns]
+    # The average's interval: the datasets' bootstrap distributions (independent resamples) averaged.
+    bounds = [percentile_interval(np.mean(dists[m], axis=0), ev["confidence"]) for m in avg["method"]]
+    avg["instability_lo"], avg["instability_hi"] = [b[0] for b in bounds], [b[1] for b in bounds]
+    return pd.concat([table, avg[table.columns]], ignore_index=True)
 
 
 def grounding_table(pred_files: list[str], cfg: dict):
