@@ -1,5 +1,6 @@
-"""The paper's tables from prediction files: correlations with bootstrap intervals (Table 1), the
-grounding of ratings in the model's own descriptions, and metrics.json for `dvc metrics show`."""
+"""The paper's tables: correlations with bootstrap intervals (Table 1), instability of sampled answers
+(Table 2), the grounding of ratings in the model's own descriptions, stage-1 feature accuracy, and the
+metrics files for `dvc metrics show`."""
 
 from __future__ import annotations
 

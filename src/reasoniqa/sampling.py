@@ -116,9 +116,9 @@ def subset(frame, max_images: int | None, seed: int):
 
 
 def instability_stats(level_lists: list[list[str]], words: list[str], weights) -> dict:
-    """(a) instability rate: share of images whose K answers do not all give the same level;
-    (b) mean per-image entropy (bits) of the sampled levels and mean per-image std of their scores
-    (answers naming no level are left out of the spread)."""
+    """Per image: `unstable` (1 when its K answers do not all give the same level: the mean is the
+    instability rate), the entropy (bits) of its sampled levels and the std of their scores (answers
+    naming no level are left out of the spread)."""
     from scipy import stats
 
     weight = dict(zip(words, weights))
