@@ -7,6 +7,13 @@ from reasoniqa.images import load_image
 IGNORE = -100
 
 
+def batch_starts(n: int, size: int, desc: str, progress: bool):
+    """Start index of every batch of `size` over n items, with a progress bar."""
+    from tqdm import tqdm
+
+    return tqdm(range(0, n, size), desc=desc, disable=not progress)
+
+
 def encode_record(processor, record: dict) -> dict:
     """Token ids of prompt + answer + eos, labels masking the prompt, and pixel values if any."""
     import torch

@@ -286,6 +286,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=__version__)
     sub = p.add_subparsers(dest="step", required=True, metavar="STEP")
 
+    def model_args(s):
+        """The method, its model and the split: shared by the steps that run a method's model."""
+        s.add_argument("--method", required=True, choices=METHODS)
+        s.add_argument("--base", required=True)
+        s.add_argument("--adapter", help="LoRA adapter folder (none: the zero-shot base)")
+        s.add_argument("--split", default="test")
+
     def step(name, func, help_):
         s = sub.add_parser(name, help=help_, description=help_)
         s.add_argument("--config", default="config/config.yaml", help="workflow config (YAML)")
@@ -347,11 +354,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", required=True)
 
     s = step("score-split", cmd_score_split, "score one split of a dataset with a method's model")
-    s.add_argument("--method", required=True, choices=METHODS)
-    s.add_argument("--base", required=True)
-    s.add_argument("--adapter", help="LoRA adapter folder (none: the zero-shot base)")
+    model_args(s)
     s.add_argument("--data", required=True)
-    s.add_argument("--split", default="test")
     s.add_argument("--out", required=True)
 
     s = step("predict", cmd_predict, "rate image files or folders with a trained method (CSV or JSON)")
@@ -362,19 +366,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="JSON instead of CSV")
 
     s = step("sample-split", cmd_sample_split, "K sampled answers per image of a split (instability test)")
-    s.add_argument("--method", required=True, choices=METHODS)
-    s.add_argument("--base", required=True)
-    s.add_argument("--adapter", help="LoRA adapter folder (none: the zero-shot base)")
+    model_args(s)
     s.add_argument("--data", nargs="+", required=True, help="dataset folders")
-    s.add_argument("--split", default="test")
     s.add_argument("--out", nargs="+", required=True, help="one JSONL per dataset: name, levels[K], descriptions[K]")
 
     s = step("analyze-split", cmd_analyze_split, "logit lens and attention at the quality token (one pass per batch)")
-    s.add_argument("--method", required=True, choices=METHODS)
-    s.add_argument("--base", required=True)
-    s.add_argument("--adapter", help="LoRA adapter folder (none: the zero-shot base)")
+    model_args(s)
     s.add_argument("--data", nargs="+", required=True, help="dataset folders")
-    s.add_argument("--split", default="test")
     s.add_argument("--predictions", nargs="+", required=True, help="the method's predictions per dataset (its descriptions)")
     s.add_argument("--out", nargs="+", required=True, help="one JSON of per-sample layers per dataset")
 

@@ -69,6 +69,11 @@ def parse(text: str) -> dict[str, str | None]:
     return {f: next(iter(v)) if len(v) == 1 else None for f, v in found.items()}
 
 
+def names_every_feature(levels: dict[str, str | None]) -> bool:
+    """A parsed description that names each of the six features exactly once."""
+    return all(v is not None for v in levels.values())
+
+
 def vocabulary() -> list[str]:
     """Every phrase, for the embedded tokenizer's training corpus."""
     return sorted(_LOOKUP)

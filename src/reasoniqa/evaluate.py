@@ -227,7 +227,7 @@ def description_accuracy(pred_files: list[str], feature_files: list[str], calibr
     per method with descriptions x dataset; `complete` is the share naming all six features once."""
     import pandas as pd
 
-    from reasoniqa.descriptions import parse
+    from reasoniqa.descriptions import names_every_feature, parse
     from reasoniqa.features import FEATURES, levels_of
     from reasoniqa.labels import load_thresholds
 
@@ -243,7 +243,7 @@ def description_accuracy(pred_files: list[str], feature_files: list[str], calibr
         parsed = [parse(str(d)) for d in pred["description"]]
         truth = [levels_of(feats.loc[n], thresholds) for n in pred["name"]]
         row = {**key, "n": len(pred),
-               "complete": sum(all(v is not None for v in p.values()) for p in parsed) / len(pred)}
+               "complete": sum(map(names_every_feature, parsed)) / len(pred)}
         for feat in FEATURES:
             row[feat] = sum(p[feat] == t[feat] for p, t in zip(parsed, truth)) / len(pred)
         row["mean"] = sum(row[feat] for feat in FEATURES) / len(FEATURES)

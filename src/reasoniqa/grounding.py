@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from reasoniqa.descriptions import parse
+from reasoniqa.descriptions import names_every_feature, parse
 from reasoniqa.features import FEATURES, LEVELS
 
 DEGRADATIONS = ("blur", "noise", "compression")
@@ -62,7 +62,7 @@ def grounding_stats(descriptions: list[str], level_words: list[str], scores, wor
     n = len(parsed)
     return {
         "n": n,
-        "complete": sum(all(v is not None for v in p.values()) for p in parsed) / n,
+        "complete": sum(map(names_every_feature, parsed)) / n,
         "r2_cv": cv_r2(design_matrix(parsed), scores, folds, seed),
         "contradiction": sum(k is not None for k in kinds) / n,
         "severe_good": kinds.count("severe_good") / n,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from reasoniqa.batching import batch_starts
 from reasoniqa.images import load_image
 from reasoniqa.levels import level_token_ids
 from reasoniqa.prompts import IMAGE_TOKEN, describe_and_rate_prompt, infer_prompt, rate_prompt
@@ -68,7 +69,6 @@ def analyze(cfg: dict, method: str, model, processor, image_paths: list[str], de
     """Per sample: per-layer top-k tokens with probabilities, level mass and top level, and per-layer
     attention shares of the quality token over the context segments (mean over heads)."""
     import torch
-    from tqdm import tqdm
 
     an, words = cfg["analysis"], cfg["levels"]["words"]
     tok = processor.tokenizer
@@ -76,7 +76,7 @@ def analyze(cfg: dict, method: str, model, processor, image_paths: list[str], de
     texts, with_image = method_contexts(cfg, method, descriptions)
     image_token_id = model.config.image_token_id
     out = []
-    for start in tqdm(range(0, len(texts), an["batch_size"]), desc="lens", disable=not progress):
+    for start in batch_starts(len(texts), an["batch_size"], "lens", progress):
         batch = texts[start : start + an["batch_size"]]
         images = [load_image(p) for p in image_paths[start : start + len(batch)]] if with_image else None
         enc = processor(text=batch, images=images, return_tensors="pt", padding=True, return_offsets_mapping=True)

@@ -11,6 +11,7 @@ import re
 
 import numpy as np
 
+from reasoniqa.batching import batch_starts
 from reasoniqa.images import load_image
 from reasoniqa.prompts import describe_and_rate_prompt, describe_prompt, infer_prompt, rate_prompt
 
@@ -50,11 +51,10 @@ def sample_continuations(model, processor, prompts: list[str], image_paths: list
     """K continuations per prompt (text). Each batch is seeded from (seed, batch start), so the same
     seed gives the same samples."""
     import torch
-    from tqdm import tqdm
 
     tok = processor.tokenizer
     out: list[list[str]] = []
-    for start in tqdm(range(0, len(prompts), batch_size), desc=f"sample x{k}", disable=not progress):
+    for start in batch_starts(len(prompts), batch_size, f"sample x{k}", progress):
         texts = prompts[start : start + batch_size]
         images = [load_image(p) for p in image_paths[start : start + batch_size]] if image_paths else None
         enc = processor(text=texts, images=images, return_tensors="pt", padding=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from reasoniqa.batching import batch_starts
 from reasoniqa.images import load_image
 from reasoniqa.levels import expected_score, level_token_ids
 from reasoniqa.prompts import describe_and_rate_prompt, describe_prompt, infer_prompt, rate_prompt
@@ -28,12 +29,6 @@ def load_method_model(cfg: dict, base: str, adapter: str | None, attn: str | Non
     return model, processor
 
 
-def _batches(n: int, size: int, desc: str, progress: bool):
-    from tqdm import tqdm
-
-    return tqdm(range(0, n, size), desc=desc, disable=not progress)
-
-
 def level_probabilities(model, processor, prompts: list[str], image_paths: list[str] | None,
                         words: list[str], batch_size: int, progress: bool = True) -> np.ndarray:
     """[N, L] softmax over the level words' first sub-tokens at the last prompt position. Left
@@ -42,7 +37,7 @@ def level_probabilities(model, processor, prompts: list[str], image_paths: list[
 
     ids = level_token_ids(processor.tokenizer, words)
     out = []
-    for start in _batches(len(prompts), batch_size, "score", progress):
+    for start in batch_starts(len(prompts), batch_size, "score", progress):
         texts = prompts[start : start + batch_size]
         images = [load_image(p) for p in image_paths[start : start + batch_size]] if image_paths else None
         enc = processor(text=texts, images=images, return_tensors="pt", padding=True)
@@ -59,7 +54,7 @@ def generate_texts(model, processor, prompts: list[str], image_paths: list[str] 
 
     texts = []
     tok = processor.tokenizer
-    for start in _batches(len(prompts), batch_size, "describe", progress):
+    for start in batch_starts(len(prompts), batch_size, "describe", progress):
         batch = prompts[start : start + batch_size]
         images = [load_image(p) for p in image_paths[start : start + batch_size]] if image_paths else None
         enc = processor(text=batch, images=images, return_tensors="pt", padding=True)
