@@ -52,6 +52,7 @@ def model_benchmarks(batch: int = 32) -> dict:
 
     from reasoniqa.config import load_config
     from reasoniqa.data.synth import synthesize
+    from reasoniqa.images import load_image
     from reasoniqa.lens import analyze
     from reasoniqa.model.tiny import build_tiny_llava
     from reasoniqa.prompts import rate_prompt
@@ -85,11 +86,10 @@ def model_benchmarks(batch: int = 32) -> dict:
             for _ in range(k):
                 torch.manual_seed(0)
                 with torch.inference_mode():
-                    enc = proc(text=prompts[:n], images=[load(p) for p in paths[:n]], return_tensors="pt", padding=True)
+                    enc = proc(text=prompts[:n], images=[load_image(p) for p in paths[:n]], return_tensors="pt",
+                               padding=True)
                     model.generate(**enc, max_new_tokens=new, do_sample=True, top_k=0,
                                    pad_token_id=proc.tokenizer.pad_token_id)
-
-        from reasoniqa.images import load_image as load
 
         out.update(sampling_shared_prefix_speedup=best_time(separate, 1) / shared, sampling_k=k,
                    sampling_new_tokens=new, sampling_batch_images=n)
