@@ -37,6 +37,16 @@ def test_paraphrases_are_seeded_and_varied():
     assert len({describe(levels, rng) for _ in range(20)}) > 1  # the stream varies the template
 
 
+def test_one_paraphrase_per_level_gives_one_text_per_level_combination():
+    rng = np.random.default_rng(7)
+    for combo in [("none", "severe", "slight", "dark", "low", "vivid"), ("severe", "none", "none", "bright", "normal", "muted")]:
+        levels = dict(zip(FEATURES, combo))
+        texts = {describe(levels, rng, paraphrases=1) for _ in range(20)}
+        assert len(texts) == 1
+        assert parse(texts.pop()) == levels
+        assert all(PHRASES[f][levels[f]][0] in describe(levels, rng, 1).lower() for f in FEATURES)
+
+
 def test_calibration_uses_quantiles_and_levels_follow_thresholds():
     values = pd.DataFrame({f: np.linspace(0, 1, 101) for f in FEATURES})
     thresholds = calibrate(values)

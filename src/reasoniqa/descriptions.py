@@ -51,9 +51,17 @@ _LOOKUP = {p: (f, lvl) for f in PHRASES for lvl, ps in PHRASES[f].items() for p 
 _PATTERN = re.compile("|".join(re.escape(p) for p in sorted(_LOOKUP, key=len, reverse=True)))
 
 
-def describe(levels: dict[str, str], rng: np.random.Generator) -> str:
-    """Two sentences: degradations (blur, noise, compression), then tone (exposure, contrast, colour)."""
-    pick = {f: PHRASES[f][levels[f]][int(rng.integers(len(PHRASES[f][levels[f]])))] for f in FEATURES}
+def describe(levels: dict[str, str], rng: np.random.Generator, paraphrases: int | None = None) -> str:
+    """Two sentences: degradations (blur, noise, compression), then tone (exposure, contrast, colour).
+
+    `paraphrases` limits the phrases drawn per level to the first n (None: all). With several, a
+    model's mass for one level is split over phrases while another level's phrases may share a first
+    token, and greedy decoding then favours that level (measured: README, stage-1 accuracy)."""
+    def phrase(f: str) -> str:
+        options = PHRASES[f][levels[f]][:paraphrases]
+        return options[int(rng.integers(len(options)))]
+
+    pick = {f: phrase(f) for f in FEATURES}
     first = f"{pick['blur'].capitalize()}, {pick['noise']}, and {pick['compression']}."
     second = f"{pick['exposure'].capitalize()}, {pick['contrast']}, and {pick['colour']}."
     return f"{first} {second}"

@@ -42,7 +42,7 @@ def all_records(frame, features, thresholds: dict, dataset: str, cfg: dict,
         level = words[lvl]
         if teacher_texts is None:
             feature_levels = levels_of(feats.loc[row["name"]], thresholds)
-            text = describe(feature_levels, rng)
+            text = describe(feature_levels, rng, cfg["labels"].get("paraphrases"))
         else:
             text = teacher_texts[i]
             feature_levels = parse(text)
