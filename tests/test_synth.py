@@ -3,6 +3,7 @@ import pandas as pd
 import pytest
 
 from reasoniqa.data.manifest import COLUMNS, load_manifest, parse_distortions
+from reasoniqa.data.photos import PHOTOS
 from reasoniqa.data.synth import synthesize
 
 
@@ -71,3 +72,12 @@ def test_each_stand_in_uses_only_its_distortions(tmp_path, test_cfg, name):
     lo, hi = spec["distortions_per_image"]
     assert all(lo <= len(parse_distortions(t)) <= hi for t in frame["distortions"])
     assert meta["lower_is_better"] == spec.get("lower_is_better", False)
+
+
+def test_test_photographs_can_get_fewer_crops(tmp_path, test_cfg):
+    spec = dict(test_cfg["datasets"]["synth_koniq"], crops_per_photo=3, test_crops_per_photo=1, versions_per_crop=1)
+    synthesize("s", spec, tmp_path / "a", test_cfg["test_photos"], progress=False)
+    per_content = pd.read_csv(tmp_path / "a/manifest.csv").groupby("split")["content"].nunique()
+    photos_per_split = {"test": len(test_cfg["test_photos"]), "train": len(PHOTOS) - len(test_cfg["test_photos"])}
+    assert per_content["test"] == photos_per_split["test"] * 1
+    assert per_content["train"] == photos_per_split["train"] * 3

@@ -73,7 +73,10 @@ def synthesize(name: str, spec: dict, out: str | Path, test_photos: list[str], p
     rows = []
     with atomic_dir(out) as tmp:
         (tmp / "images").mkdir()
-        jobs = [(p, c) for p in sorted(PHOTOS) for c in range(spec["crops_per_photo"])]
+        # Test photographs may get fewer crops: more training images without a slower evaluation.
+        crops = {p: spec.get("test_crops_per_photo", spec["crops_per_photo"]) if p in test_photos
+                 else spec["crops_per_photo"] for p in PHOTOS}
+        jobs = [(p, c) for p in sorted(PHOTOS) for c in range(crops[p])]
         for photo_name, crop_idx in tqdm(jobs, desc=f"synthesize {name}", disable=not progress):
             photo = load_photo(photo_name)
             pristine = _crop(photo, spec["image_size"], rng)
