@@ -2,6 +2,11 @@ import re
 
 from snakemake.utils import validate
 
+# `--config seeds=[0,1,2]` hands the items over as strings; seeds are integers everywhere else.
+if isinstance(config.get("seeds"), list):
+    config["seeds"] = [
+        int(s) if isinstance(s, str) and s.isdigit() else s for s in config["seeds"]
+    ]
 validate(config, "../schemas/config.schema.yaml")
 
 # The config file the steps read: the last --configfile given on the command line, else the default.
