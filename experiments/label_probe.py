@@ -12,12 +12,11 @@ results/experiments/label_probe.json.
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from common import ROOT, synth_koniq_variant
 
 
 def tensors(data_dir: Path, split: str, features_csv: Path, thresholds: dict):
@@ -69,9 +68,8 @@ def main() -> None:
     import torch
 
     from reasoniqa.config import load_config
-    from reasoniqa.data.synth import synthesize
     from reasoniqa.features import FEATURES
-    from reasoniqa.labels import load_thresholds, measure_dataset
+    from reasoniqa.labels import load_thresholds
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--crops", type=int, nargs="+", default=[12, 48], help="training crops per photograph")
@@ -86,12 +84,9 @@ def main() -> None:
                              thresholds)
     results = {}
     for crops in args.crops:
-        spec = {**copy.deepcopy(cfg["datasets"]["synth_koniq"]), "crops_per_photo": crops}
         with tempfile.TemporaryDirectory() as tmp:
-            tmp = Path(tmp)
-            synthesize("synth_koniq", spec, tmp / "data", cfg["test_photos"], progress=False)
-            measure_dataset(str(tmp / "data"), str(tmp / "features.csv"))
-            x_train, y_train = tensors(tmp / "data", "train", tmp / "features.csv", thresholds)
+            data, features_csv = synth_koniq_variant(cfg, crops, Path(tmp))
+            x_train, y_train = tensors(data, "train", features_csv, thresholds)
         majority = {f: float((y_test[:, j] == y_train[:, j].mode().values).float().mean()) for j, f in enumerate(FEATURES)}
         results[f"{crops} crops/photo"] = {"train_images": len(x_train), "updates": args.updates,
                                            "accuracy": probe(x_train, y_train, x_test, y_test, args.updates),

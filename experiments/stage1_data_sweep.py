@@ -14,13 +14,11 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "experiments"))
+from common import ROOT, accuracy, synth_koniq_variant
 
 # name -> (crops per photograph of the training split, the two-stage budget `train.steps`,
 #          phrases per feature level in the descriptions: None = all, as before this sweep)
@@ -39,14 +37,12 @@ def main() -> None:
 
     from reasoniqa.config import load_config
     from reasoniqa.data.manifest import load_manifest
-    from reasoniqa.data.synth import synthesize
-    from reasoniqa.labels import load_thresholds, measure_dataset
+    from reasoniqa.io import write_jsonl
+    from reasoniqa.labels import load_thresholds
     from reasoniqa.model.tiny import build_tiny_llava
     from reasoniqa.records import all_records
-    from reasoniqa.io import write_jsonl
     from reasoniqa.sampling import subset
     from reasoniqa.train import train
-    from stage1_size_sweep import accuracy
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--images", type=int, default=192, help="test images of synth_koniq to describe")
@@ -66,13 +62,11 @@ def main() -> None:
         cfg = copy.deepcopy(base_cfg)
         cfg["train"]["steps"] = steps
         cfg["labels"]["paraphrases"] = paraphrases
-        spec = {**cfg["datasets"]["synth_koniq"], "crops_per_photo": crops}
         with tempfile.TemporaryDirectory() as tmp:
             tmp = Path(tmp)
-            synthesize("synth_koniq", spec, tmp / "data", cfg["test_photos"], progress=False)
-            measure_dataset(str(tmp / "data"), str(tmp / "features.csv"))
-            train_frame, _ = load_manifest(tmp / "data", split="train")
-            records = all_records(train_frame, pd.read_csv(tmp / "features.csv"), thresholds, "synth_koniq", cfg)
+            data, features_csv = synth_koniq_variant(cfg, crops, tmp)
+            train_frame, _ = load_manifest(data, split="train")
+            records = all_records(train_frame, pd.read_csv(features_csv), thresholds, "synth_koniq", cfg)
             write_jsonl(tmp / "stage1.jsonl", records["stage1"])
             build_tiny_llava(cfg, tmp / "base")
             t = time.perf_counter()

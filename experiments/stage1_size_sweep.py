@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from common import ROOT, accuracy
 
 # name -> (changes to model.embedded, the two-stage budget `train.steps`; stage 1 gets 0.67 of it)
 VARIANTS = {
@@ -23,25 +23,6 @@ VARIANTS = {
     "wider vision (3x128)": ({"vision_hidden": 128, "vision_layers": 3}, 1500),
     "finer patches (4 px) + wider vision": ({"patch_size": 4, "vision_hidden": 128}, 1500),
 }
-
-
-def accuracy(cfg, base: str, adapter: str, frame, features, thresholds) -> dict:
-    from reasoniqa.descriptions import parse
-    from reasoniqa.features import FEATURES, levels_of
-    from reasoniqa.prompts import describe_prompt
-    from reasoniqa.scoring import generate_texts, load_method_model
-
-    model, proc = load_method_model(cfg, base, adapter)
-    texts = generate_texts(model, proc, [describe_prompt(cfg)] * len(frame), list(frame["path"]), 32,
-                           cfg["predict"]["max_new_tokens"], progress=False)
-    parsed = [parse(t) for t in texts]
-    truth = [levels_of(features.loc[n], thresholds) for n in frame["name"]]
-    out = {f: sum(p[f] == t[f] for p, t in zip(parsed, truth)) / len(frame) for f in FEATURES}
-    majority = {}
-    for f in FEATURES:
-        values = [t[f] for t in truth]
-        majority[f] = max(values.count(v) for v in set(values)) / len(values)
-    return {"accuracy": out, "majority_baseline": majority, "distinct_descriptions": len(set(texts))}
 
 
 def main() -> None:

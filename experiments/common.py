@@ -1,0 +1,40 @@
+"""Helpers shared by the experiment scripts (not part of the package: the workflow never runs them)."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def synth_koniq_variant(cfg: dict, crops: int, out: Path) -> tuple[Path, Path]:
+    """synth_koniq re-synthesized with `crops` crops per photograph into `out`, and its measured
+    features: (data folder, features CSV)."""
+    from reasoniqa.data.synth import synthesize
+    from reasoniqa.labels import measure_dataset
+
+    spec = {**copy.deepcopy(cfg["datasets"]["synth_koniq"]), "crops_per_photo": crops}
+    spec.pop("test_crops_per_photo", None)
+    synthesize("synth_koniq", spec, out / "data", cfg["test_photos"], progress=False)
+    measure_dataset(str(out / "data"), str(out / "features.csv"))
+    return out / "data", out / "features.csv"
+
+
+def accuracy(cfg, base: str, adapter: str, frame, features, thresholds) -> dict:
+    from reasoniqa.descriptions import parse
+    from reasoniqa.features import FEATURES, levels_of
+    from reasoniqa.prompts import describe_prompt
+    from reasoniqa.scoring import generate_texts, load_method_model
+
+    model, proc = load_method_model(cfg, base, adapter)
+    texts = generate_texts(model, proc, [describe_prompt(cfg)] * len(frame), list(frame["path"]), 32,
+                           cfg["predict"]["max_new_tokens"], progress=False)
+    parsed = [parse(t) for t in texts]
+    truth = [levels_of(features.loc[n], thresholds) for n in frame["name"]]
+    out = {f: sum(p[f] == t[f] for p, t in zip(parsed, truth)) / len(frame) for f in FEATURES}
+    majority = {}
+    for f in FEATURES:
+        values = [t[f] for t in truth]
+        majority[f] = max(values.count(v) for v in set(values)) / len(values)
+    return {"accuracy": out, "majority_baseline": majority, "distinct_descriptions": len(set(texts))}
