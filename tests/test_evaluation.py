@@ -141,3 +141,30 @@ def test_per_dataset_arguments_must_pair_up(root, capsys, monkeypatch):
     assert rc == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1] == "reasoniqa sample-split: error: give one of each per dataset, in the same order (got 2 --data, 1 --out)"
+
+
+def test_description_accuracy_against_measured_levels_and_the_majority_row(tmp_path):
+    from reasoniqa.descriptions import describe
+    from reasoniqa.evaluate import description_accuracy
+    from reasoniqa.features import FEATURES, LEVELS
+
+    # One threshold per boundary at 0.5, 1.5, ...: a feature's value is its level index.
+    thresholds = {f: [i + 0.5 for i in range(len(LEVELS[f]) - 1)] for f in FEATURES}
+    (tmp_path / "calibration.json").write_text(json.dumps({"thresholds": thresholds}))
+    names = [f"im{i}.png" for i in range(4)]
+    noise_truth = [0, 0, 0, 3]  # none, none, none, severe: the majority level is right for 3 of 4
+    values = pd.DataFrame({"name": names, **{f: 0 for f in FEATURES}, "noise": noise_truth})
+    values.to_csv(tmp_path / "synth_a.csv", index=False)
+    said = ["none", "severe", "severe", "severe"]  # right on images 0 and 3
+    rng = np.random.default_rng(0)
+    texts = [describe({**{f: LEVELS[f][0] for f in FEATURES}, "noise": lv}, rng) for lv in said]
+    pred = tmp_path / "predictions/two_stage/seed0/synth_a.csv"
+    pred.parent.mkdir(parents=True)
+    pd.DataFrame({"name": names, "description": texts, "score": 3.0}).to_csv(pred, index=False)
+    description_accuracy([str(pred)], [str(tmp_path / "synth_a.csv")], str(tmp_path / "calibration.json"),
+                         str(tmp_path / "acc.csv"))
+    table = pd.read_csv(tmp_path / "acc.csv").set_index("method")
+    assert table.loc["two_stage", "noise"] == pytest.approx(0.5)
+    assert table.loc["two_stage", "blur"] == pytest.approx(1.0) and table.loc["two_stage", "complete"] == 1.0
+    assert table.loc["majority_level", "noise"] == pytest.approx(0.75)
+    assert table.loc["majority_level", "n"] == 4

@@ -150,7 +150,7 @@ def grounding_table(pred_files: list[str], cfg: dict):
 
     from reasoniqa.grounding import grounding_stats
 
-    rows = []
+    rows, majority = [], {}
     for f in pred_files:
         key = parse_prediction_path(f)
         pred = pd.read_csv(f, keep_default_na=False)
@@ -224,7 +224,9 @@ def merge_metrics(parts: dict[str, str], out: str) -> None:
 def description_accuracy(pred_files: list[str], feature_files: list[str], calibration: str,
                          table_path: str) -> None:
     """How often generated descriptions name the measured feature level (stage-1 feature accuracy),
-    per method with descriptions x dataset; `complete` is the share naming all six features once."""
+    per method with descriptions x dataset; `complete` is the share naming all six features once.
+    A `majority_level` row per dataset is the best constant answer: always naming each feature's most
+    common level among those images (what a model that learned nothing but the prior would reach)."""
     import pandas as pd
 
     from reasoniqa.descriptions import names_every_feature, parse
@@ -233,7 +235,7 @@ def description_accuracy(pred_files: list[str], feature_files: list[str], calibr
 
     thresholds = load_thresholds(calibration)
     features = {Path(f).stem: pd.read_csv(f).set_index("name") for f in feature_files}
-    rows = []
+    rows, majority = [], {}
     for f in pred_files:
         key = parse_prediction_path(f)
         pred = pd.read_csv(f, keep_default_na=False)
@@ -248,6 +250,12 @@ def description_accuracy(pred_files: list[str], feature_files: list[str], calibr
             row[feat] = sum(p[feat] == t[feat] for p, t in zip(parsed, truth)) / len(pred)
         row["mean"] = sum(row[feat] for feat in FEATURES) / len(FEATURES)
         rows.append(row)
+        if key["dataset"] not in majority:
+            levels = pd.DataFrame(truth)
+            best = {feat: levels[feat].value_counts().iloc[0] / len(levels) for feat in FEATURES}
+            majority[key["dataset"]] = {"method": "majority_level", "dataset": key["dataset"], "n": len(pred),
+                                        **best, "mean": sum(best.values()) / len(FEATURES)}
+    rows += majority.values()
     table = pd.DataFrame(rows, columns=["method", "dataset", "seed", "n", "complete", *FEATURES, "mean"])
     table = table.sort_values(["method", "dataset", "seed"]).reset_index(drop=True)
     write_table(table_path, table, ".3f")
