@@ -150,7 +150,7 @@ def grounding_table(pred_files: list[str], cfg: dict):
 
     from reasoniqa.grounding import grounding_stats
 
-    rows, majority = [], {}
+    rows = []
     for f in pred_files:
         key = parse_prediction_path(f)
         pred = pd.read_csv(f, keep_default_na=False)
