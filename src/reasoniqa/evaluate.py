@@ -258,4 +258,5 @@ def description_accuracy(pred_files: list[str], feature_files: list[str], calibr
     rows += majority.values()
     table = pd.DataFrame(rows, columns=["method", "dataset", "seed", "n", "complete", *FEATURES, "mean"])
     table = table.sort_values(["method", "dataset", "seed"]).reset_index(drop=True)
+    table["seed"] = table["seed"].astype("Int64")  # whole numbers; empty on the majority rows
     write_table(table_path, table, ".3f")
