@@ -23,7 +23,8 @@ def synth_koniq_variant(cfg: dict, crops: int, out: Path) -> tuple[Path, Path]:
 
 def accuracy(cfg, base: str, adapter: str, frame, features, thresholds) -> dict:
     from reasoniqa.descriptions import parse
-    from reasoniqa.features import FEATURES, levels_of
+    from reasoniqa.evaluate import feature_agreement, majority_agreement
+    from reasoniqa.features import levels_of
     from reasoniqa.prompts import describe_prompt
     from reasoniqa.scoring import generate_texts, load_method_model
 
@@ -32,9 +33,5 @@ def accuracy(cfg, base: str, adapter: str, frame, features, thresholds) -> dict:
                            cfg["predict"]["max_new_tokens"], progress=False)
     parsed = [parse(t) for t in texts]
     truth = [levels_of(features.loc[n], thresholds) for n in frame["name"]]
-    out = {f: sum(p[f] == t[f] for p, t in zip(parsed, truth)) / len(frame) for f in FEATURES}
-    majority = {}
-    for f in FEATURES:
-        values = [t[f] for t in truth]
-        majority[f] = max(values.count(v) for v in set(values)) / len(values)
-    return {"accuracy": out, "majority_baseline": majority, "distinct_descriptions": len(set(texts))}
+    return {"accuracy": feature_agreement(parsed, truth), "majority_baseline": majority_agreement(truth),
+            "distinct_descriptions": len(set(texts))}

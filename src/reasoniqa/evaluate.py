@@ -221,6 +221,22 @@ def merge_metrics(parts: dict[str, str], out: str) -> None:
     write_json(out, {name: json.loads(Path(path).read_text()) for name, path in parts.items()})
 
 
+def feature_agreement(parsed: list[dict], truth: list[dict]) -> dict[str, float]:
+    """Per feature, the share of descriptions (parsed) that name the true level."""
+    from reasoniqa.features import FEATURES
+
+    return {f: sum(p[f] == t[f] for p, t in zip(parsed, truth)) / len(truth) for f in FEATURES}
+
+
+def majority_agreement(truth: list[dict]) -> dict[str, float]:
+    """Per feature, the share of its most common true level: the best constant answer's agreement."""
+    from collections import Counter
+
+    from reasoniqa.features import FEATURES
+
+    return {f: Counter(t[f] for t in truth).most_common(1)[0][1] / len(truth) for f in FEATURES}
+
+
 def description_accuracy(pred_files: list[str], feature_files: list[str], calibration: str,
                          table_path: str) -> None:
     """How often generated descriptions name the measured feature level (stage-1 feature accuracy),
@@ -246,13 +262,11 @@ def description_accuracy(pred_files: list[str], feature_files: list[str], calibr
         truth = [levels_of(feats.loc[n], thresholds) for n in pred["name"]]
         row = {**key, "n": len(pred),
                "complete": sum(map(names_every_feature, parsed)) / len(pred)}
-        for feat in FEATURES:
-            row[feat] = sum(p[feat] == t[feat] for p, t in zip(parsed, truth)) / len(pred)
+        row.update(feature_agreement(parsed, truth))
         row["mean"] = sum(row[feat] for feat in FEATURES) / len(FEATURES)
         rows.append(row)
         if key["dataset"] not in majority:
-            levels = pd.DataFrame(truth)
-            best = {feat: levels[feat].value_counts().iloc[0] / len(levels) for feat in FEATURES}
+            best = majority_agreement(truth)
             majority[key["dataset"]] = {"method": "majority_level", "dataset": key["dataset"], "n": len(pred),
                                         **best, "mean": sum(best.values()) / len(FEATURES)}
     rows += majority.values()
