@@ -2,12 +2,13 @@
 
 import copy
 
+import numpy as np
 import pytest
 
 from reasoniqa.data.synth import synthesize
-from reasoniqa.prompts import describe_prompt, rate_prompt
-from reasoniqa.sampling import sample_answers, sample_continuations
-from reasoniqa.scoring import generate_texts, load_method_model
+from reasoniqa.prompts import describe_prompt, infer_prompt, rate_prompt
+from reasoniqa.sampling import sample_answers, sample_continuations, sample_from_prefix
+from reasoniqa.scoring import generate_texts, level_probabilities, load_method_model
 
 
 @pytest.fixture(scope="module")
@@ -43,3 +44,56 @@ def test_greedy_instability_is_zero_and_sampling_is_seeded(model, images, test_c
                                  batch_size=2, progress=False) for s in (7, 7, 8)]
     assert runs[0] == runs[1] and runs[0] != runs[2]
     assert any(len(set(row)) > 1 for row in runs[0])  # a random-init model at temperature 1 varies
+
+
+def _greedy_steps(model, processor, prompts, shared: bool):
+    """Greedy continuation ids and per-step logits [B, steps, V]: through the shared prefix, or plain generate."""
+    import torch
+
+    tok = processor.tokenizer
+    enc = dict(processor(text=prompts, return_tensors="pt", padding=True))
+    args = {"do_sample": False, "output_scores": True, "return_dict_in_generate": True}
+    if shared:
+        out = sample_from_prefix(model, enc, 1, 6, args, tok.pad_token_id, tok.eos_token_id)
+    else:
+        with torch.inference_mode():
+            out = model.generate(**enc, max_new_tokens=6, pad_token_id=tok.pad_token_id,
+                                 eos_token_id=tok.eos_token_id, **args)
+    return out.sequences[:, enc["input_ids"].shape[1]:], torch.stack(out.scores, 1)
+
+
+def test_shared_prefix_under_left_padding_equals_each_prompt_alone(model, test_cfg):
+    """Prompts of different lengths in one left-padded batch (as two_stage's stage-2 chains are) continue
+    as plain generate continues each prompt alone: same tokens, same logits. (A random-init model's
+    greedy tokens barely depend on positions, so the logits are what catches a misnumbered prefix.)"""
+    m, proc = model
+    descriptions = ["sharp", "slightly blurred, noise is moderate, exposure is normal and colours are muted, "
+                    "contrast is low", "grain is severe, compression is mild"]
+    prompts = [infer_prompt(test_cfg, d) for d in descriptions]
+    assert len({len(proc.tokenizer(p)["input_ids"]) for p in prompts}) == 3  # the batch really is padded
+    ids, logits = _greedy_steps(m, proc, prompts, shared=True)
+    for i, p in enumerate(prompts):
+        ids_alone, logits_alone = _greedy_steps(m, proc, [p], shared=False)
+        assert ids[i].tolist() == ids_alone[0].tolist()
+        np.testing.assert_allclose(logits[i].numpy(), logits_alone[0].numpy(), atol=1e-4)
+    shared = sample_continuations(m, proc, prompts, None, k=2, temperature=0, max_new_tokens=6, seed=0,
+                                  batch_size=3, progress=False)
+    alone = [generate_texts(m, proc, [p], None, batch_size=1, max_new_tokens=6, progress=False)[0] for p in prompts]
+    assert [row[0] for row in shared] == alone and all(row[0] == row[1] for row in shared)
+
+
+def test_padded_scoring_batch_equals_one_prompt_at_a_time(model, images, test_cfg):
+    m, proc = model
+    words = test_cfg["levels"]["words"]
+    prompts = [infer_prompt(test_cfg, d) for d in ("sharp", "noise is severe, blur is mild, contrast is low", "clean")]
+    batched = level_probabilities(m, proc, prompts, None, words, batch_size=3, progress=False)
+    alone = np.concatenate([level_probabilities(m, proc, [p], None, words, batch_size=1, progress=False)
+                            for p in prompts])
+    np.testing.assert_allclose(batched, alone, atol=1e-5)
+    # with images (equal lengths) and a ragged last batch
+    rated = [rate_prompt(test_cfg)] * 3
+    batched = level_probabilities(m, proc, rated, images[:3], words, batch_size=2, progress=False)
+    alone = np.concatenate([level_probabilities(m, proc, [p], [i], words, batch_size=1, progress=False)
+                            for p, i in zip(rated, images[:3])])
+    np.testing.assert_allclose(batched, alone, atol=1e-5)
+    assert np.ptp(batched[:, 0]) > 0 or np.ptp(alone[:, 0]) > 0  # the images differ, so must their scores

@@ -28,7 +28,10 @@ def sample_from_prefix(model, inputs: dict, k: int, max_new_tokens: int, samplin
     ids, mask = inputs["input_ids"], inputs["attention_mask"]
     extra = {k_: v for k_, v in inputs.items() if k_ not in ("input_ids", "attention_mask")}
     with torch.inference_mode():
-        out = model(input_ids=ids[:, :-1], attention_mask=mask[:, :-1], use_cache=True, **extra)
+        # Number a left-padded row's tokens from its first real token, as generate() numbers the new
+        # ones (from the attention mask); counting the pads would shift the prompt against its answer.
+        out = model(input_ids=ids[:, :-1], attention_mask=mask[:, :-1], position_ids=padded_positions(mask)[:, :-1],
+                    use_cache=True, **extra)
         # transformers renamed past_key_values -> cache (5.2x); the output says which name this one takes.
         name = "cache" if "cache" in out else "past_key_values"
         cache = out[name]
@@ -36,6 +39,13 @@ def sample_from_prefix(model, inputs: dict, k: int, max_new_tokens: int, samplin
         return model.generate(input_ids=ids.repeat_interleave(k, 0), attention_mask=mask.repeat_interleave(k, 0),
                               max_new_tokens=max_new_tokens, pad_token_id=pad_token_id,
                               eos_token_id=eos_token_id, **{name: cache}, **sampling)
+
+
+def padded_positions(mask):
+    """Position ids of a left-padded batch: 0 at each row's first real token, as transformers'
+    generate() numbers them (pads get 0; they are masked out anyway)."""
+    positions = mask.long().cumsum(-1) - 1
+    return positions.masked_fill(mask == 0, 0)
 
 
 def sampling_args(temperature: float) -> dict:
