@@ -23,6 +23,7 @@ rule all:
     input:
         TABLE1,
         TABLE2,
+        TABLE_TEMPERATURE,
         FIG_LENS,
         FIG_EXAMPLES if DESCRIBING else [],
         FIG_FEATURE_QUALITY if DESCRIBING else [],

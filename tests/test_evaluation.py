@@ -7,10 +7,11 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from reasoniqa.evaluate import instability_table, load_predictions, table1, write_correlations
+from reasoniqa.evaluate import load_predictions, table1, write_correlations
 from reasoniqa.grounding import contradiction, cv_r2, grounding_stats
-from reasoniqa.metrics import correlations, logistic4, resampled_correlation
-from reasoniqa.sampling import instability_stats, parse_level
+from reasoniqa.instability import answer_stats, instability_table
+from reasoniqa.metrics import Resamples, correlations, logistic4, percentile_interval, resampled_correlation
+from reasoniqa.sampling import parse_level
 
 WORDS = ["bad", "poor", "fair", "good", "excellent"]
 
@@ -60,7 +61,7 @@ def test_table1_intervals_paired_differences_and_average_row(tmp_path, test_cfg)
         files += [_write_preds(tmp_path, "one_stage", 0, d, names, score, good),
                   _write_preds(tmp_path, "two_stage", 0, d, names, score, good),  # identical to the reference
                   _write_preds(tmp_path, "zero_shot", 0, d, names, score, rng.uniform(0, 1, 60))]
-    table = table1(load_predictions(files), test_cfg).set_index(["method", "dataset"])
+    table = table1(load_predictions(files), test_cfg)[0].set_index(["method", "dataset"])
     ref = table.loc[("one_stage", "a")]
     assert ref["srcc_lo"] < ref["srcc"] < ref["srcc_hi"]
     assert table.loc[("two_stage", "a"), "d_srcc"] == 0
@@ -81,34 +82,85 @@ def test_seeds_are_aligned_by_image_name(tmp_path):
     assert frame["pred_0"].tolist() == frame["pred_1"].tolist() == [1, 2, 3, 4]
 
 
-def test_instability_hand_computed():
-    samples = [["good"] * 3, ["good", "fair", "good"], ["none", "good", "good"], ["bad"] * 3]
-    got = instability_stats(samples, WORDS, [1, 2, 3, 4, 5])
-    assert got["unstable"].mean() == 0.5
+def test_answer_stats_hand_computed_over_valid_answers():
+    samples = [["good"] * 3, ["good", "fair", "good"], ["none", "good", "good"], ["none", "none", "bad"], ["none"] * 3]
+    got = answer_stats(samples, WORDS, [1, 2, 3, 4, 5])
+    np.testing.assert_array_equal(got["unstable"], [0, 1, 0, np.nan, np.nan])  # a repeated non-answer is not stable
+    np.testing.assert_allclose(got["disagreement"], [0, 2 / 3, 0, np.nan, np.nan])
+    np.testing.assert_allclose(got["valid_share"], [1, 1, 2 / 3, 1 / 3, 0])
     assert got["entropy"][1] == pytest.approx(-(2 / 3) * np.log2(2 / 3) - (1 / 3) * np.log2(1 / 3))
-    assert got["entropy"][0] == 0 and got["spread"][0] == 0
-    assert got["spread"][2] == 0  # the answer without a level is left out of the spread
+    assert got["entropy"][2] == 0 and got["spread"][2] == 0  # the answer naming no level is left out
+
+
+def test_disagreement_does_not_grow_with_k_while_the_rate_does():
+    rng = np.random.default_rng(5)
+    for k, rate in ((3, 0.75), (20, 1.0)):  # two equally likely levels: P(all K agree) = 2 * 0.5^K
+        samples = [list(rng.choice(["good", "fair"], k)) for _ in range(4000)]
+        got = answer_stats(samples, WORDS, [1, 2, 3, 4, 5])
+        assert got["disagreement"].mean() == pytest.approx(0.5, abs=0.01)
+        assert got["unstable"].mean() == pytest.approx(rate, abs=0.02)
+
+
+def test_two_level_bootstrap_carries_the_seed_variance():
+    values = np.repeat([[0.0], [0.5], [1.0]], 50, axis=1)  # seeds disagree, images within a seed do not
+    assert percentile_interval(Resamples(1, 50, 500, 0).mean(values[:1]), 0.95) == (0.0, 0.0)
+    lo, hi = percentile_interval(Resamples(3, 50, 500, 0).mean(values), 0.95)
+    assert lo < 0.3 and hi > 0.7
+
+
+def _write_samples(root, method, seed, dataset, rows):
+    path = root / method / f"seed{seed}" / "t1" / f"{dataset}.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps({"name": f"i{i}", "levels": levels, "descriptions": []}) + "\n"
+                            for i, levels in enumerate(rows)))
+    return str(path)
 
 
 def test_instability_table_from_sample_files(tmp_path, test_cfg):
-    path = tmp_path / "two_stage" / "seed0" / "a.jsonl"
-    path.parent.mkdir(parents=True)
-    rows = [{"name": f"i{i}", "levels": ["good", "good"] if i % 4 else ["good", "bad"], "descriptions": []}
-            for i in range(40)]
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    table = instability_table([str(path)], test_cfg)
-    assert table.loc[0, "instability"] == 0.25
-    assert table.loc[0, "instability_lo"] < 0.25 < table.loc[0, "instability_hi"]
-    average = table[table["dataset"] == "average"].iloc[0]  # one dataset: the average is that dataset
-    assert (average["instability_lo"], average["instability_hi"]) == (table.loc[0, "instability_lo"],
-                                                                      table.loc[0, "instability_hi"])
+    rows = [["good", "good"] if i % 4 else ["good", "bad"] for i in range(40)]
+    files = [_write_samples(tmp_path, "two_stage", 0, "a", rows),
+             _write_samples(tmp_path, "two_stage", 1, "a", [["none", "none"]] * 20 + rows[20:])]
+    table = instability_table(files, test_cfg).set_index("dataset")
+    row = table.loc["a"]
+    assert row["temperature"] == 1.0 and row["seeds"] == 2
+    assert row["instability"] == pytest.approx((0.25 + 0.25) / 2)  # seed 1: only its 20 valid images count
+    assert row["valid_share"] == pytest.approx((1 + 0.5) / 2)
+    assert row["rated"] == pytest.approx(0.75)
+    assert row["instability_lo"] < 0.25 < row["instability_hi"]
+    assert row["valid_share_lo"] < 0.75 < row["valid_share_hi"]
+    average = table.loc["average"]  # one dataset: the average is that dataset
+    assert (average["instability_lo"], average["instability_hi"]) == (row["instability_lo"], row["instability_hi"])
 
 
-def test_parse_level_reads_the_answer_after_the_prefix():
+def test_parse_level_reads_only_the_answer():
     prefix = "The quality of the image is"
     assert parse_level("Colours look good. The quality of the image is poor.", WORDS, prefix) == "poor"
+    assert parse_level("Contrast is good, edges are sharp", WORDS, prefix) == "none"  # cut before the rating
     assert parse_level(" excellent.", WORDS) == "excellent"
+    assert parse_level(" the image is good", WORDS) == "none"  # not an answer at the rating position
     assert parse_level("goodness knows", WORDS) == "none"
+
+
+def test_failed_logistic_fits_are_counted_and_bounds_never_averaged(tmp_path, test_cfg, monkeypatch):
+    import reasoniqa.metrics
+
+    rng = np.random.default_rng(6)
+    names, files = [f"i{i}" for i in range(30)], []
+    for d in ("a", "b"):
+        score = rng.uniform(0, 1, 30)
+        files += [_write_preds(tmp_path, m, 0, d, names, score, score + rng.normal(0, 0.2, 30))
+                  for m in ("one_stage", "two_stage")]
+    monkeypatch.setattr(reasoniqa.metrics, "plcc_fitted", lambda p, t: float("nan") if t[0] > -1 else 0.0)
+    table, per_seed = table1(load_predictions(files), test_cfg)
+    table = table.set_index(["method", "dataset"])
+    assert table.loc[("two_stage", "a"), "plcc_fit_failed"] == 1
+    assert table.loc[("two_stage", "average"), "plcc_fit_failed"] == 2
+    assert np.isnan(table.loc[("two_stage", "average"), "plcc_fit"])
+    avg = table.loc[("two_stage", "average")]
+    assert avg["srcc_lo"] < avg["srcc"] < avg["srcc_hi"]  # from the averaged distributions
+    assert list(per_seed.columns[:4]) == ["method", "dataset", "seed", "n"]
+    two = per_seed.set_index(["method", "dataset"]).loc[("two_stage", "a")]
+    assert two["d_srcc"] == pytest.approx(table.loc[("two_stage", "a"), "d_srcc"])
 
 
 def test_contradictions_by_definition():
@@ -140,7 +192,14 @@ def test_per_dataset_arguments_must_pair_up(root, capsys, monkeypatch):
     rc = main(["sample-split", "--method", "one_stage", "--base", "nowhere", "--data", "a", "b", "--out", "o.jsonl"])
     assert rc == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err[-1] == "reasoniqa sample-split: error: give one of each per dataset, in the same order (got 2 --data, 1 --out)"
+    assert err[-1] == ("reasoniqa sample-split: error: give one --out per temperature and dataset, temperature-major "
+                       "(got 1 --out for 1 temperatures x 2 --data)")
+    rc = main(["analyze-split", "--method", "one_stage", "--base", "nowhere", "--data", "a", "b",
+               "--predictions", "p.csv", "--out", "o.json"])
+    assert rc == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        "reasoniqa analyze-split: error: give one of each per dataset, in the same order "
+        "(got 2 --data, 1 --predictions, 1 --out)")
 
 
 def test_description_accuracy_against_measured_levels_and_the_majority_row(tmp_path):

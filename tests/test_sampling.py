@@ -36,8 +36,8 @@ def test_greedy_from_the_shared_prefix_equals_plain_generate(model, images, test
 def test_greedy_instability_is_zero_and_sampling_is_seeded(model, images, test_cfg):
     m, proc = model
     greedy = copy.deepcopy(test_cfg)
-    greedy["instability"].update(temperature=0, k=4)
-    answers = sample_answers(greedy, "zero_shot", m, proc, images, progress=False)
+    greedy["instability"].update(k=4)
+    answers = sample_answers(greedy, "zero_shot", m, proc, images, temperature=0, progress=False)
     assert all(len(set(a["levels"])) == 1 for a in answers)
     prompts = [rate_prompt(test_cfg)] * len(images)
     runs = [sample_continuations(m, proc, prompts, images, k=4, temperature=1.0, max_new_tokens=3, seed=s,

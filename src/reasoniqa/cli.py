@@ -151,14 +151,19 @@ def cmd_sample_split(a):
     from reasoniqa.scoring import load_method_model
 
     cfg = _cfg(a)
-    jobs = _paired(a, "data", "out")
+    temperatures = a.temperatures or [cfg["instability"]["temperature"]]
+    if len(a.out) != len(temperatures) * len(a.data):
+        raise UserError(f"give one --out per temperature and dataset, temperature-major (got {len(a.out)} --out "
+                        f"for {len(temperatures)} temperatures x {len(a.data)} --data)")
     model, processor = load_method_model(cfg, a.base, a.adapter)
-    for data, out in jobs:
+    for j, data in enumerate(a.data):
         frame, _ = load_manifest(data, split=a.split)
         frame = subset(frame, cfg["instability"]["max_images"], cfg["instability"]["seed"])
-        answers = sample_answers(cfg, a.method, model, processor, list(frame["path"]))
-        write_jsonl(out, [{"name": n, **ans} for n, ans in zip(frame["name"], answers)])
-        log.info("sampled %d x %d answers -> %s", len(frame), cfg["instability"]["k"], out)
+        for i, temperature in enumerate(temperatures):
+            out = a.out[i * len(a.data) + j]
+            answers = sample_answers(cfg, a.method, model, processor, list(frame["path"]), temperature)
+            write_jsonl(out, [{"name": n, **ans} for n, ans in zip(frame["name"], answers)])
+            log.info("sampled %d x %d answers at T=%g -> %s", len(frame), cfg["instability"]["k"], temperature, out)
 
 
 def cmd_analyze_split(a):
@@ -213,13 +218,19 @@ def cmd_feature_quality_figure(a):
 def cmd_correlations(a):
     from reasoniqa.evaluate import write_correlations
 
-    write_correlations(_cfg(a), a.predictions, a.table, a.metrics, a.plot)
+    write_correlations(_cfg(a), a.predictions, a.table, a.metrics, a.plot, a.per_seed)
 
 
 def cmd_instability(a):
-    from reasoniqa.evaluate import write_instability
+    from reasoniqa.instability import write_instability
 
     write_instability(_cfg(a), a.samples, a.table, a.metrics, a.plot)
+
+
+def cmd_instability_curve(a):
+    from reasoniqa.instability import write_temperature_curve
+
+    write_temperature_curve(_cfg(a), a.samples, a.table, a.figure)
 
 
 def cmd_grounding(a):
@@ -368,7 +379,10 @@ def build_parser() -> argparse.ArgumentParser:
     s = step("sample-split", cmd_sample_split, "K sampled answers per image of a split (instability test)")
     model_args(s)
     s.add_argument("--data", nargs="+", required=True, help="dataset folders")
-    s.add_argument("--out", nargs="+", required=True, help="one JSONL per dataset: name, levels[K], descriptions[K]")
+    s.add_argument("--temperatures", type=float, nargs="+",
+                   help="sampling temperatures (default: the config's instability.temperature)")
+    s.add_argument("--out", nargs="+", required=True,
+                   help="one JSONL per temperature and dataset, temperature-major: name, levels[K], descriptions[K]")
 
     s = step("analyze-split", cmd_analyze_split, "logit lens and attention at the quality token (one pass per batch)")
     model_args(s)
@@ -401,12 +415,19 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--table", required=True, help="CSV path; Markdown and LaTeX twins are written beside it")
     s.add_argument("--metrics", required=True)
     s.add_argument("--plot", help="also a plot-data CSV for `dvc plots show`")
+    s.add_argument("--per-seed", help="also each seed's correlations and paired differences (CSV and Markdown)")
 
     s = step("instability", cmd_instability, "Table 2: instability of repeated sampled answers")
-    s.add_argument("--samples", nargs="+", required=True, help="files named samples/<method>/seed<S>/<dataset>.jsonl")
+    s.add_argument("--samples", nargs="+", required=True, help="files named samples/<method>/seed<S>/[t<T>/]<dataset>.jsonl")
     s.add_argument("--table", required=True)
     s.add_argument("--metrics", required=True)
     s.add_argument("--plot", help="also a plot-data CSV for `dvc plots show`")
+
+    s = step("instability-curve", cmd_instability_curve, "instability against the sampling temperature (table, figure)")
+    s.add_argument("--samples", nargs="+", required=True,
+                   help="files named samples/<method>/seed<S>/t<T>/<dataset>.jsonl")
+    s.add_argument("--table", required=True)
+    s.add_argument("--figure", required=True)
 
     s = step("grounding", cmd_grounding, "grounding of ratings in the model's own descriptions, contradictions")
     s.add_argument("--predictions", nargs="+", required=True)

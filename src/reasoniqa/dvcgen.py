@@ -32,6 +32,7 @@ RULE_PARAMS = {
     "analyze_split": ["analysis", "levels", "prompts"],
     "lens_figure": ["analysis"],
     "instability": ["evaluate", "instability", "levels"],
+    "instability_curve": ["evaluate", "instability", "levels"],
     "grounding": ["evaluate", "levels"],
 }
 SKIP_RULES = {"all"}
@@ -42,8 +43,8 @@ IMAGE_PLOTS = re.compile(r"^results/figures/.*\.png$")
 DATA_PLOTS = [
     {"results/plots/correlations.csv": {"template": "bar_horizontal", "x": "srcc", "y": "row",
                                         "title": "SRCC per method/dataset (mean over seeds)"}},
-    {"results/plots/instability.csv": {"template": "bar_horizontal", "x": "instability", "y": "row",
-                                       "title": "Instability rate per method/dataset"}},
+    {"results/plots/instability.csv": {"template": "bar_horizontal", "x": "disagreement", "y": "row",
+                                       "title": "Pairwise disagreement of sampled answers per method/dataset"}},
 ]
 
 

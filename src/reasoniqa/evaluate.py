@@ -12,10 +12,11 @@ import numpy as np
 
 from reasoniqa import UserError
 from reasoniqa.io import write_json, write_table
-from reasoniqa.metrics import (bootstrap_distribution, correlations, percentile_interval,
-                               resampled_correlation)
+from reasoniqa.metrics import Resamples, correlations, per_seed_correlation, percentile_interval
 
-PRED_PATH = re.compile(r"(?P<method>[^/]+)/seed(?P<seed>\d+)/(?P<dataset>[^/]+)\.(csv|jsonl|json)$")
+# <method>/seed<S>/[t<temperature>/]<dataset>.<ext>: the layout of predictions, samples and analyses
+PRED_PATH = re.compile(r"(?P<method>[^/]+)/seed(?P<seed>\d+)/(?:t(?P<temperature>\d+(?:\.\d+)?)/)?"
+                       r"(?P<dataset>[^/]+)\.(csv|jsonl|json)$")
 CORRELATIONS = ("srcc", "plcc", "plcc_fit", "krcc")
 WITH_INTERVALS = ("srcc", "plcc")  # bootstrapped; the logistic fit is too slow to refit per resample
 
@@ -24,7 +25,10 @@ def parse_prediction_path(path: str) -> dict:
     m = PRED_PATH.search(Path(path).as_posix())
     if not m:
         raise UserError(f"prediction file {path} is not named <method>/seed<S>/<dataset>.csv")
-    return {"method": m["method"], "seed": int(m["seed"]), "dataset": m["dataset"]}
+    key = {"method": m["method"], "seed": int(m["seed"]), "dataset": m["dataset"]}
+    if m["temperature"] is not None:
+        key["temperature"] = float(m["temperature"])
+    return key
 
 
 def load_predictions(pred_files: list[str]) -> dict:
@@ -52,95 +56,93 @@ def _seed_matrix(frame) -> np.ndarray:
     return frame[[c for c in frame.columns if c.startswith("pred_")]].to_numpy(float).T
 
 
+def _seed_numbers(frame) -> list[int]:
+    return [int(c[len("pred_"):]) for c in frame.columns if c.startswith("pred_")]
+
+
+def _mean_of_fits(values: list[float]) -> tuple[float, int]:
+    """Mean PLCC after the logistic fit over the seeds whose fit converged, and how many failed."""
+    ok = [v for v in values if np.isfinite(v)]
+    return (float(np.mean(ok)) if ok else float("nan")), len(values) - len(ok)
+
+
 def table1(groups: dict, cfg: dict):
-    """Per (method, dataset): correlations averaged over seeds, bootstrap intervals over images, and the
-    paired difference to the reference method (same resampled images for both); an average row per
-    method averages the datasets (its intervals from the averaged bootstrap distributions)."""
+    """Table 1 and its per-seed companion.
+
+    Per (method, dataset): correlations averaged over seeds, two-level bootstrap intervals (seeds and
+    images resampled), and the paired difference to the reference method (same resampled seeds and
+    images for both). PLCC after the logistic fit is the mean over the seeds whose fit converged;
+    `plcc_fit_failed` counts the others. An average row per method averages the datasets: its intervals
+    come from the averaged bootstrap distributions, and its fitted PLCC is empty when any dataset's fit
+    failed. The per-seed table gives each seed's correlations and paired differences (image bootstrap)."""
     import pandas as pd
 
     ev = cfg["evaluate"]
     ref = ev["reference_method"]
     datasets = sorted({d for _, d in groups})
-    rows, dists = [], {}
+    rows, per_seed_rows, dists = [], [], {}
     for (method, dataset), frame in sorted(groups.items()):
         # Independent resamples per dataset, the same ones for every method of a dataset (paired).
         seed = ev["seed"] * 1000 + datasets.index(dataset)
         preds, target = _seed_matrix(frame), frame["score"].to_numpy(float)
         per_seed = [correlations(p, target) for p in preds]
         row = {"method": method, "dataset": dataset, "seeds": len(preds), "n": len(frame)}
-        row.update({m: float(np.mean([c[m] for c in per_seed])) for m in CORRELATIONS})
+        row.update({m: float(np.mean([c[m] for c in per_seed])) for m in CORRELATIONS if m != "plcc_fit"})
+        row["plcc_fit"], row["plcc_fit_failed"] = _mean_of_fits([c["plcc_fit"] for c in per_seed])
+        seed_rows = [{"method": method, "dataset": dataset, "seed": s, "n": len(frame),
+                      **{m: c[m] for m in CORRELATIONS}} for s, c in zip(_seed_numbers(frame), per_seed)]
         ref_frame = groups.get((ref, dataset)) if method != ref else None
         if ref_frame is not None:
+            if _seed_numbers(ref_frame) != _seed_numbers(frame):
+                raise UserError(f"{method} on {dataset} has seeds {_seed_numbers(frame)} but the reference "
+                                f"{ref} has {_seed_numbers(ref_frame)}: paired differences need the same seeds")
             names = frame["name"][frame["name"].isin(ref_frame["name"])]
             ours = _seed_matrix(frame.set_index("name").loc[names])
             theirs = _seed_matrix(ref_frame.set_index("name").loc[names])
             t = frame.set_index("name").loc[names, "score"].to_numpy(float)
+            paired = Resamples(len(preds), len(t), ev["bootstrap"], seed)
+        resamples = Resamples(len(preds), len(frame), ev["bootstrap"], seed)
         for kind in WITH_INTERVALS:
-            dist = bootstrap_distribution(lambda idx: resampled_correlation(preds, target, idx, kind),
-                                          len(frame), ev["bootstrap"], seed)
-            dists[(method, dataset, kind)] = dist
+            dists[(method, dataset, kind)] = dist = resamples.correlation(preds, target, kind)
             row[f"{kind}_lo"], row[f"{kind}_hi"] = percentile_interval(dist, ev["confidence"])
             if ref_frame is None:
                 continue
-            diff = bootstrap_distribution(lambda idx: resampled_correlation(ours, t, idx, kind)
-                                          - resampled_correlation(theirs, t, idx, kind), len(t), ev["bootstrap"], seed)
-            dists[(method, dataset, f"d_{kind}")] = diff
-            row[f"d_{kind}"] = float(resampled_correlation(ours, t, np.arange(len(t)), kind)
-                                     - resampled_correlation(theirs, t, np.arange(len(t)), kind))
+            dists[(method, dataset, f"d_{kind}")] = diff = (paired.correlation(ours, t, kind)
+                                                            - paired.correlation(theirs, t, kind))
+            everything = np.arange(len(t))
+            seed_diffs = (per_seed_correlation(ours, t, everything, kind)
+                          - per_seed_correlation(theirs, t, everything, kind))
+            row[f"d_{kind}"] = float(seed_diffs.mean())
             row[f"d_{kind}_lo"], row[f"d_{kind}_hi"] = percentile_interval(diff, ev["confidence"])
+            for i, seed_row in enumerate(seed_rows):
+                single = Resamples(1, len(t), ev["bootstrap"], seed)
+                seed_row[f"d_{kind}"] = float(seed_diffs[i])
+                seed_row[f"d_{kind}_lo"], seed_row[f"d_{kind}_hi"] = percentile_interval(
+                    single.correlation(ours[i:i + 1], t, kind) - single.correlation(theirs[i:i + 1], t, kind),
+                    ev["confidence"])
         rows.append(row)
+        per_seed_rows += seed_rows
     table = pd.DataFrame(rows)
     averages = []
     for method, part in table.groupby("method", sort=True):
         avg = {"method": method, "dataset": "average", "seeds": int(part["seeds"].min()), "n": int(part["n"].sum())}
         for col in [c for c in table.columns if c not in ("method", "dataset", "seeds", "n")]:
-            avg[col] = float(part[col].mean())
+            # bounds are never averaged: an interval of the average comes from the distributions below
+            avg[col] = float("nan") if col.endswith(("_lo", "_hi")) else float(part[col].mean())
+        avg["plcc_fit_failed"] = int(part["plcc_fit_failed"].sum())
+        if avg["plcc_fit_failed"]:
+            avg["plcc_fit"] = float("nan")  # a dataset without a fit: no average to give (see the count)
         for kind in [*WITH_INTERVALS, *(f"d_{k}" for k in WITH_INTERVALS)]:
             stacked = [dists[(method, d, kind)] for d in part["dataset"] if (method, d, kind) in dists]
             if stacked and len(stacked) == len(part):
                 avg[f"{kind}_lo"], avg[f"{kind}_hi"] = percentile_interval(np.mean(stacked, axis=0),
                                                                            ev["confidence"])
         averages.append(avg)
-    return pd.concat([table, pd.DataFrame(averages)], ignore_index=True)[table.columns]
-
-
-def instability_table(sample_files: list[str], cfg: dict):
-    """Table 2: per (method, dataset) the instability rate with its bootstrap interval over images,
-    mean level entropy and score spread (means over seeds); an average row per method."""
-    import pandas as pd
-
-    from reasoniqa.io import read_jsonl
-    from reasoniqa.sampling import instability_stats
-
-    ev, words, weights = cfg["evaluate"], cfg["levels"]["words"], cfg["levels"]["weights"]
-    per_seed = {}
-    for f in sample_files:
-        key = parse_prediction_path(f)
-        rows = read_jsonl(f)
-        stats_ = instability_stats([r["levels"] for r in rows], words, weights)
-        per_seed.setdefault((key["method"], key["dataset"]), []).append(stats_)
-    datasets = sorted({d for _, d in per_seed})
-    out, dists = [], {}
-    for (method, dataset), seeds in sorted(per_seed.items()):
-        unstable = np.stack([s["unstable"] for s in seeds])  # [S, N]
-        dist = bootstrap_distribution(lambda idx: unstable[:, idx].mean(-1).mean(0), unstable.shape[1],
-                                      ev["bootstrap"], ev["seed"] * 1000 + datasets.index(dataset))
-        dists.setdefault(method, []).append(dist)
-        lo, hi = percentile_interval(dist, ev["confidence"])
-        out.append({"method": method, "dataset": dataset, "seeds": len(seeds), "n": unstable.shape[1],
-                    "k": cfg["instability"]["k"], "instability": float(unstable.mean()),
-                    "instability_lo": lo, "instability_hi": hi,
-                    "entropy_bits": float(np.mean([s["entropy"].mean() for s in seeds])),
-                    "score_spread": float(np.nanmean([np.nanmean(s["spread"]) for s in seeds]))})
-    table = pd.DataFrame(out)
-    avg = table.groupby("method", sort=True).agg(
-        seeds=("seeds", "min"), n=("n", "sum"), k=("k", "first"), instability=("instability", "mean"),
-        entropy_bits=("entropy_bits", "mean"), score_spread=("score_spread", "mean")).reset_index()
-    avg["dataset"] = "average"
-    # The average's interval: the datasets' bootstrap distributions (independent resamples) averaged.
-    bounds = [percentile_interval(np.mean(dists[m], axis=0), ev["confidence"]) for m in avg["method"]]
-    avg["instability_lo"], avg["instability_hi"] = [b[0] for b in bounds], [b[1] for b in bounds]
-    return pd.concat([table, avg[table.columns]], ignore_index=True)
+    table = pd.concat([table, pd.DataFrame(averages)], ignore_index=True)[table.columns]
+    table["plcc_fit_failed"] = table["plcc_fit_failed"].astype(int)
+    seed_columns = ["method", "dataset", "seed", "n", *CORRELATIONS,
+                    *(f"d_{k}{suffix}" for k in WITH_INTERVALS for suffix in ("", "_lo", "_hi"))]
+    return table, pd.DataFrame(per_seed_rows).reindex(columns=seed_columns)
 
 
 def grounding_table(pred_files: list[str], cfg: dict):
@@ -193,19 +195,13 @@ def write_plot_data(path: str | None, table, columns: list[str]) -> None:
 
 
 def write_correlations(cfg: dict, pred_files: list[str], table_path: str, metrics_path: str,
-                       plot_path: str | None = None) -> None:
-    table = table1(load_predictions(pred_files), cfg)
+                       plot_path: str | None = None, per_seed_path: str | None = None) -> None:
+    table, per_seed = table1(load_predictions(pred_files), cfg)
     write_table(table_path, table, ".4f", latex=True)
+    if per_seed_path:
+        write_table(per_seed_path, per_seed, ".4f")
     write_plot_data(plot_path, table, ["srcc", "plcc"])
     write_json(metrics_path, metrics_of(table, ["srcc", "plcc", "plcc_fit", "krcc", "d_srcc", "d_plcc"]))
-
-
-def write_instability(cfg: dict, sample_files: list[str], table_path: str, metrics_path: str,
-                      plot_path: str | None = None) -> None:
-    table = instability_table(sample_files, cfg)
-    write_table(table_path, table, ".4f", latex=True)
-    write_plot_data(plot_path, table, ["instability"])
-    write_json(metrics_path, metrics_of(table, ["instability", "entropy_bits", "score_spread"]))
 
 
 def write_grounding(cfg: dict, pred_files: list[str], table_path: str, metrics_path: str) -> None:

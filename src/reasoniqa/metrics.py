@@ -1,4 +1,4 @@
-"""Correlation metrics, the VQEG logistic fit and bootstrap intervals (scipy does the statistics)."""
+"""Correlation metrics, the VQEG logistic fit and two-level bootstrap intervals (scipy does the statistics)."""
 
 from __future__ import annotations
 
@@ -61,22 +61,50 @@ def _pearson_last_axis(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         return (x * y).sum(-1) / np.sqrt((x * x).sum(-1) * (y * y).sum(-1))
 
 
-def resampled_correlation(preds: np.ndarray, target: np.ndarray, idx: np.ndarray, kind: str) -> np.ndarray:
-    """Seed-mean SRCC or PLCC of `preds` [S, N] vs `target` [N] on image index resamples `idx` [..., N]."""
+def per_seed_correlation(preds: np.ndarray, target: np.ndarray, idx: np.ndarray, kind: str) -> np.ndarray:
+    """SRCC or PLCC of each seed's `preds` [S, N] vs `target` [N] on image index resamples `idx` [..., N]:
+    [S, ...]."""
     p, t = preds[:, idx], np.broadcast_to(target[idx], preds[:, idx].shape)
     if kind == "srcc":
         p, t = stats.rankdata(p, axis=-1), stats.rankdata(t, axis=-1)
-    return _pearson_last_axis(p, t).mean(axis=0)
+    return _pearson_last_axis(p, t)
 
 
-def bootstrap_distribution(statistic, n: int, resamples: int, seed: int) -> np.ndarray:
-    """Bootstrap distribution of statistic(idx) over resamples of n image indices, drawn by
-    scipy.stats.bootstrap (percentile method; the statistic is vectorized over resamples). Using the
-    same indices for several methods makes paired differences."""
-    res = stats.bootstrap((np.arange(n),), lambda idx, axis=-1: statistic(idx), vectorized=True,
-                          paired=False, n_resamples=resamples, method="percentile",
-                          random_state=np.random.default_rng(seed))
-    return np.asarray(res.bootstrap_distribution)
+def resampled_correlation(preds: np.ndarray, target: np.ndarray, idx: np.ndarray, kind: str) -> np.ndarray:
+    """Seed-mean SRCC or PLCC of `preds` [S, N] vs `target` [N] on image index resamples `idx` [..., N]."""
+    return per_seed_correlation(preds, target, idx, kind).mean(axis=0)
+
+
+class Resamples:
+    """Two-level bootstrap resamples: seeds drawn with replacement, then images drawn with replacement.
+
+    `images` [B, N] are image indices, `seed_weights` [B, S] the share of each seed among a resample's
+    drawn seeds; a statistic computed per seed [S, B] is combined as (per_seed.T * seed_weights).sum(-1).
+    With one seed this is the plain bootstrap over images. Written here because scipy.stats.bootstrap
+    resamples one level only; the same object given to several methods makes paired differences
+    (same images, same seeds)."""
+
+    def __init__(self, n_seeds: int, n_images: int, resamples: int, seed: int):
+        rng = np.random.default_rng(seed)
+        self.images = rng.integers(0, n_images, (resamples, n_images))
+        draws = rng.integers(0, n_seeds, (resamples, n_seeds))
+        self.seed_weights = np.stack([np.bincount(d, minlength=n_seeds) for d in draws]) / n_seeds
+
+    def combine(self, per_seed: np.ndarray) -> np.ndarray:
+        """[S, B] per-seed statistics on the image resamples -> [B] two-level bootstrap distribution
+        (NaN seeds, e.g. an undefined correlation, count as missing)."""
+        w = np.where(np.isfinite(per_seed.T), self.seed_weights, 0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(w.sum(-1) > 0, np.nansum(per_seed.T * w, -1) / w.sum(-1), np.nan)
+
+    def correlation(self, preds: np.ndarray, target: np.ndarray, kind: str) -> np.ndarray:
+        return self.combine(per_seed_correlation(preds, target, self.images, kind))
+
+    def mean(self, values: np.ndarray) -> np.ndarray:
+        """Per-image values [S, N] (NaN where undefined) -> bootstrap distribution of their mean."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a resample with only undefined images
+            return self.combine(np.nanmean(values[:, self.images], axis=-1))
 
 
 def percentile_interval(distribution: np.ndarray, confidence: float) -> tuple[float, float]:

@@ -77,19 +77,26 @@ def sample_continuations(model, processor, prompts: list[str], image_paths: list
 
 
 def parse_level(text: str, words: list[str], answer_prefix: str | None = None) -> str:
-    """The level word an answer gives: the first one after the answer prefix (when the answer contains
-    it), else the first one in the text; NO_LEVEL when it names none."""
-    if answer_prefix and answer_prefix.lower() in text.lower():
-        text = text[text.lower().rindex(answer_prefix.lower()) + len(answer_prefix) :]
-    m = re.search(r"\b(" + "|".join(re.escape(w) for w in words) + r")\b", text.lower())
-    return m.group(1) if m else NO_LEVEL
+    """The level an answer gives: its first word, when that is a level word (the position Q-Align reads).
+    With `answer_prefix` (describe-and-rate answers), the first word after the last occurrence of the
+    prefix; an answer without the prefix names no level, whatever its description says ("contrast is
+    good"). NO_LEVEL when the answer gives none."""
+    if answer_prefix:
+        lowered, prefix = text.lower(), answer_prefix.lower()
+        if prefix not in lowered:
+            return NO_LEVEL
+        text = text[lowered.rindex(prefix) + len(prefix):]
+    m = re.match(r"\W*(\w+)", text.lower())
+    return m.group(1) if m and m.group(1) in words else NO_LEVEL
 
 
-def sample_answers(cfg: dict, method: str, model, processor, paths: list[str], progress: bool = True) -> list[dict]:
-    """Per image: K sampled levels (and the descriptions they came with, for the describing methods)."""
+def sample_answers(cfg: dict, method: str, model, processor, paths: list[str], temperature: float,
+                   progress: bool = True) -> list[dict]:
+    """Per image: K levels sampled at `temperature` (and the descriptions they came with, for the
+    describing methods)."""
     ins, words = cfg["instability"], cfg["levels"]["words"]
     prefix = cfg["prompts"]["answer_prefix"]
-    common = {"k": ins["k"], "temperature": ins["temperature"], "seed": ins["seed"],
+    common = {"k": ins["k"], "temperature": temperature, "seed": ins["seed"],
               "batch_size": ins["batch_size"], "progress": progress}
     n = len(paths)
     if method in ("zero_shot", "one_stage"):
@@ -123,20 +130,3 @@ def subset(frame, max_images: int | None, seed: int):
         return frame
     keep = np.sort(np.random.default_rng(seed).choice(len(frame), max_images, replace=False))
     return frame.iloc[keep].reset_index(drop=True)
-
-
-def instability_stats(level_lists: list[list[str]], words: list[str], weights) -> dict:
-    """Per image: `unstable` (1 when its K answers do not all give the same level: the mean is the
-    instability rate), the entropy (bits) of its sampled levels and the std of their scores (answers
-    naming no level are left out of the spread)."""
-    from scipy import stats
-
-    weight = dict(zip(words, weights))
-    unstable = np.array([len(set(levels)) > 1 for levels in level_lists], float)
-    entropies, spreads = [], []
-    for levels in level_lists:
-        _, counts = np.unique(levels, return_counts=True)
-        entropies.append(float(stats.entropy(counts, base=2)))
-        values = [weight[lv] for lv in levels if lv in weight]
-        spreads.append(float(np.std(values)) if values else float("nan"))
-    return {"unstable": unstable, "entropy": np.array(entropies), "spread": np.array(spreads)}

@@ -35,12 +35,39 @@ DESCRIBED_PREDICTIONS = expand(
     seed=SEEDS,
     dataset=config["test_datasets"],
 )
+
+
+def temperature_tag(t):
+    """Folder of the samples drawn at temperature t: t0.1, t1, ..."""
+    return f"t{float(t):g}"
+
+
+# Table 2's temperature and the temperature curve's, each sampled once.
+TEMPERATURES = sorted(
+    {float(t) for t in config["instability"]["temperatures"]}
+    | {float(config["instability"]["temperature"])}
+)
+SAMPLE_FILES = "results/samples/{method}/seed{seed}/{tag}/{dataset}.jsonl"
 SAMPLES = expand(
-    "results/samples/{method}/seed{seed}/{dataset}.jsonl",
+    SAMPLE_FILES,
     method=config["methods"],
     seed=SEEDS,
+    tag=temperature_tag(config["instability"]["temperature"]),
     dataset=config["test_datasets"],
 )
+CURVE_SAMPLES = expand(
+    SAMPLE_FILES,
+    method=config["methods"],
+    seed=SEEDS,
+    tag=[temperature_tag(t) for t in TEMPERATURES],
+    dataset=config["test_datasets"],
+)
+# One sampling job per method and seed: its outputs temperature-major, as `sample-split --out` takes them.
+JOB_SAMPLES = [
+    SAMPLE_FILES.format(method="{method}", seed="{seed}", tag=temperature_tag(t), dataset=d)
+    for t in TEMPERATURES
+    for d in config["test_datasets"]
+]
 ANALYSIS = expand(
     "results/analysis/{method}/seed{seed}/{dataset}.json",
     method=config["methods"],
@@ -55,6 +82,9 @@ FIG_LENS = "results/figures/fig3_logit_lens.png"
 FIG_ATTENTION = "results/figures/fig5_attention.png"
 TABLE_LENS = "results/tables/table4_logit_lens.csv"
 TABLE2 = "results/tables/table2_instability.csv"
+TABLE1_PER_SEED = "results/tables/table1_per_seed.csv"
+TABLE_TEMPERATURE = "results/tables/instability_temperature.csv"
+FIG_TEMPERATURE = "results/figures/instability_temperature.png"
 TABLE_GROUNDING = "results/tables/table3_grounding.csv"
 METRICS = "results/metrics.json"
 DESCRIPTION_ACCURACY = "results/tables/stage1_feature_accuracy.csv"

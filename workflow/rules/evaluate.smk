@@ -7,6 +7,8 @@ rule correlations:
         latex=TABLE1.replace(".csv", ".tex"),
         metrics="results/metrics/correlations.json",
         plot="results/plots/correlations.csv",
+        per_seed=TABLE1_PER_SEED,
+        per_seed_markdown=TABLE1_PER_SEED.replace(".csv", ".md"),
     log:
         "logs/evaluate/correlations.log",
     conda:
@@ -16,7 +18,7 @@ rule correlations:
         evaluate=config["evaluate"],
     shell:
         "reasoniqa correlations --config {params.config} --predictions {input} "
-        "--table {output.table} --metrics {output.metrics} --plot {output.plot} --log {log}"
+        "--table {output.table} --metrics {output.metrics} --plot {output.plot} --per-seed {output.per_seed} --log {log}"
 
 
 rule instability:
@@ -38,6 +40,29 @@ rule instability:
     shell:
         "reasoniqa instability --config {params.config} --samples {input} "
         "--table {output.table} --metrics {output.metrics} --plot {output.plot} --log {log}"
+
+
+rule instability_curve:
+    input:
+        CURVE_SAMPLES,
+    output:
+        table=report(
+            TABLE_TEMPERATURE, caption="../report/temperature.rst", category="Tables"
+        ),
+        markdown=TABLE_TEMPERATURE.replace(".csv", ".md"),
+        figure=report(
+            FIG_TEMPERATURE, caption="../report/temperature.rst", category="Figures"
+        ),
+    log:
+        "logs/evaluate/instability_curve.log",
+    conda:
+        ENV
+    params:
+        config=CONFIG,
+        evaluate=config["evaluate"],
+    shell:
+        "reasoniqa instability-curve --config {params.config} --samples {input} "
+        "--table {output.table} --figure {output.figure} --log {log}"
 
 
 rule grounding:

@@ -30,10 +30,7 @@ rule sample_split:
         adapter=adapter_input,
         data=expand("resources/{dataset}", dataset=config["test_datasets"]),
     output:
-        expand(
-            "results/samples/{{method}}/seed{{seed}}/{dataset}.jsonl",
-            dataset=config["test_datasets"],
-        ),
+        JOB_SAMPLES,
     log:
         "logs/samples/{method}/seed{seed}.log",
     conda:
@@ -46,9 +43,10 @@ rule sample_split:
         base=method_base,
         adapter=adapter_flag,
         instability=config["instability"],
+        temperatures=TEMPERATURES,
     shell:
         "reasoniqa sample-split --config {params.config} --method {wildcards.method} --base {params.base} {params.adapter} "
-        "--data {input.data} --split test --out {output} --log {log}"
+        "--data {input.data} --split test --temperatures {params.temperatures} --out {output} --log {log}"
 
 
 rule description_accuracy:

@@ -44,9 +44,10 @@ rule examples_figure:
             dataset=EXAMPLE_DATASET,
         ),
         samples=expand(
-            "results/samples/{method}/seed{seed}/{dataset}.jsonl",
+            SAMPLE_FILES,
             method=DESCRIBING,
             seed=SEEDS[0],
+            tag=temperature_tag(config["instability"]["temperature"]),
             dataset=EXAMPLE_DATASET,
         ),
         data=f"resources/{EXAMPLE_DATASET}",
