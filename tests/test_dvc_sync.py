@@ -60,3 +60,19 @@ def test_dvcignore_agrees_with_gitignore(root):
 
     tracked_outputs = {"results", "resources"}  # DVC stage outputs: git ignores them, DVC tracks them
     assert patterns(".gitignore") - tracked_outputs <= patterns(".dvcignore")
+
+
+def test_every_rule_has_one_entry_in_the_config_section_table(root):
+    """Snakemake's params and dvc.yaml's params both come from reasoniqa.rule_config: each rule of the
+    workflow has its entry there (and no entry names a rule that is gone)."""
+    import re
+
+    from reasoniqa.rule_config import RULE_CONFIG
+
+    rules = {m for f in (root / "workflow/rules").glob("*.smk")
+             for m in re.findall(r"^rule (\w+):", f.read_text(), re.M)}
+    assert rules == set(RULE_CONFIG)
+    sections = "|".join(["datasets", "test_photos", "levels", "prompts", "labels", "model", "train", "predict",
+                         "instability", "analysis", "evaluate"])
+    for f in (root / "workflow/rules").glob("*.smk"):  # no param reads a config section beside the table
+        assert not re.search(rf"^\s+\w+=config\[\"({sections})\"\]", f.read_text(), re.M), f.name

@@ -90,6 +90,42 @@ def test_dvc_repro_builds_the_same_artifacts(root, snakemake_run, tmp_path, venv
     run([venv_bin / "dvc", "remote", "add", "-d", "team", str(tmp_path / "remote")], work, venv_bin)
     pushed = run([venv_bin / "dvc", "push"], work, venv_bin).stdout
     assert (tmp_path / "remote").is_dir() and re.search(r"\d+ files? pushed", pushed), pushed
+    # config edits: the same stages go stale as under Snakemake (test below), from the same table
+    status = _status_after_edit(work, "prompts", "rate", "Rate this picture.",
+                                [venv_bin / "dvc", "status"], venv_bin)
+    assert "train__adapters-one_stage-seed0" in status and "build_model__models-base" in status
+    assert "synthesize__" not in status
+    status = _status_after_edit(work, "evaluate", "bootstrap", 150, [venv_bin / "dvc", "status"], venv_bin)
+    assert "correlations__" in status and "train__" not in status
+
+
+def _status_after_edit(work, section, key, value, command, venv_bin):
+    """What `command` reports after one config edit (the config is put back afterwards)."""
+    import yaml
+
+    path = work / CONFIG
+    original = path.read_text()
+    cfg = yaml.safe_load(original)
+    cfg[section][key] = value
+    path.write_text(yaml.safe_dump(cfg))
+    try:
+        proc = run(command, work, venv_bin)
+    finally:
+        path.write_text(original)
+    return proc.stdout + proc.stderr
+
+
+def test_config_edits_rerun_what_reads_them_under_snakemake(snakemake_run, tmp_path, venv_bin):
+    import shutil
+
+    work = tmp_path / "copy"
+    shutil.copytree(snakemake_run, work, symlinks=True)  # copy2: modification times kept
+    plan = [venv_bin / "snakemake", "-n", "--cores", "1", "--configfile", CONFIG]
+    status = _status_after_edit(work, "prompts", "rate", "Rate this picture.", plan, venv_bin)
+    assert re.search(r"^train\s+2$", status, re.M) and re.search(r"^build_model\s+1$", status, re.M), status
+    assert not re.search(r"^synthesize\s", status, re.M)
+    status = _status_after_edit(work, "evaluate", "bootstrap", 150, plan, venv_bin)
+    assert re.search(r"^correlations\s+1$", status, re.M) and not re.search(r"^train\s", status, re.M), status
 
 
 def test_predict_cli_csv_and_json(snakemake_run, venv_bin):

@@ -13,28 +13,8 @@ import re
 from pathlib import Path
 
 from reasoniqa import UserError
+from reasoniqa.rule_config import section_names
 
-# Config sections each rule reads: DVC reruns a stage when one of them changes (Snakemake does the
-# same through the rules' `params:`).
-RULE_PARAMS = {
-    "synthesize": ["datasets", "test_photos"],
-    "datasets_overview": ["datasets"],
-    "fetch": ["datasets"],
-    "prepare": ["datasets"],
-    "labels": ["levels", "prompts", "labels"],
-    "build_model": ["model"],
-    "train": ["train", "model", "levels", "prompts", "train_datasets"],
-    "train_stage1": ["train", "model", "levels", "prompts", "train_datasets"],
-    "train_stage2": ["train", "model", "levels", "prompts", "train_datasets"],
-    "score_split": ["predict", "levels", "prompts"],
-    "sample_split": ["instability", "predict", "levels", "prompts"],
-    "correlations": ["evaluate"],
-    "analyze_split": ["analysis", "levels", "prompts"],
-    "lens_figure": ["analysis"],
-    "instability": ["evaluate", "instability", "levels"],
-    "instability_curve": ["evaluate", "instability", "levels"],
-    "grounding": ["evaluate", "levels"],
-}
 SKIP_RULES = {"all"}
 # Outputs DVC shows rather than caches: metrics (`dvc metrics show`) and plots (`dvc plots show`).
 METRICS = re.compile(r"^results/metrics(\.json|/.*\.json)$")
@@ -70,7 +50,7 @@ def dag_jobs(configfile: str, snakefile: str = "Snakefile") -> list[dict]:
         workflow._prepare_dag(forceall=True, ignore_incomplete=True, lock_warn_only=True)
         workflow._build_dag()
         return [
-            {"rule": job.rule.name, "inputs": [str(f) for f in job.input],
+            {"rule": job.rule.name, "wildcards": dict(job.wildcards_dict), "inputs": [str(f) for f in job.input],
              "outputs": [str(f) for f in job.output], "cmd": job.shellcmd}
             for job in workflow.dag.jobs
         ]
@@ -92,8 +72,9 @@ def stages_from_jobs(jobs: list[dict], configfile: str) -> dict:
         entry = {"cmd": re.sub(r"\s+", " ", job["cmd"]).strip()}
         if job["inputs"]:
             entry["deps"] = sorted(set(job["inputs"]))
-        if rule in RULE_PARAMS:
-            entry["params"] = [{configfile: list(RULE_PARAMS[rule])}]
+        sections = section_names(rule, job.get("wildcards"))  # the table the rules' params use too
+        if sections:
+            entry["params"] = [{configfile: sections}]
         kept = [o for o in outs if not METRICS.match(o) and not IMAGE_PLOTS.match(o)]
         if kept:
             entry["outs"] = kept

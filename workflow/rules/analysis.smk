@@ -21,10 +21,10 @@ rule analyze_split:
     resources:
         gpu=1,
     params:
+        sections=config_sections("analyze_split"),
         config=CONFIG,
         base=method_base,
         adapter=adapter_flag,
-        analysis=config["analysis"],
     shell:
         "reasoniqa analyze-split --config {params.config} --method {wildcards.method} --base {params.base} "
         "{params.adapter} --data {input.data} --split test --predictions {input.predictions} --out {output} --log {log}"
@@ -43,6 +43,7 @@ rule lens_figure:
     conda:
         ENV
     params:
+        sections=config_sections("lens_figure"),
         config=CONFIG,
     shell:
         "reasoniqa lens-figure --config {params.config} --analysis {input} --figure {output.figure} "

@@ -64,7 +64,9 @@ CURVE_SAMPLES = expand(
 )
 # One sampling job per method and seed: its outputs temperature-major, as `sample-split --out` takes them.
 JOB_SAMPLES = [
-    SAMPLE_FILES.format(method="{method}", seed="{seed}", tag=temperature_tag(t), dataset=d)
+    SAMPLE_FILES.format(
+        method="{method}", seed="{seed}", tag=temperature_tag(t), dataset=d
+    )
     for t in TEMPERATURES
     for d in config["test_datasets"]
 ]
@@ -143,3 +145,11 @@ def adapter_input(wildcards):
 def adapter_flag(wildcards):
     adapter = adapter_input(wildcards)
     return f"--adapter {adapter}" if adapter else ""
+
+
+def config_sections(rule):
+    """The config sections `rule` reads (reasoniqa.rule_config, shared with dvc.yaml): as a param, an
+    edit to any of them reruns the rule's jobs."""
+    from reasoniqa.rule_config import section_values
+
+    return lambda wildcards: section_values(rule, config, dict(wildcards.items()))

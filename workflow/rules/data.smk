@@ -8,9 +8,8 @@ rule synthesize:
     conda:
         ENV
     params:
+        sections=config_sections("synthesize"),
         config=CONFIG,
-        spec=lambda w: config["datasets"][w.dataset],
-        test_photos=config["test_photos"],
     shell:
         "reasoniqa synthesize --config {params.config} --dataset {wildcards.dataset} "
         "--out {output} --log {log}"
@@ -26,8 +25,8 @@ rule fetch:
     conda:
         ENV
     params:
+        sections=config_sections("fetch"),
         config=CONFIG,
-        spec=lambda w: config["datasets"][w.dataset],
         downloads="resources/downloads/{dataset}",
     shell:
         "reasoniqa fetch --config {params.config} --dataset {wildcards.dataset} --out {output} "
@@ -46,6 +45,7 @@ rule prepare:
     conda:
         ENV
     params:
+        sections=config_sections("prepare"),
         config=CONFIG,
     shell:
         "reasoniqa prepare --config {params.config} --dataset {wildcards.dataset} --raw {input} "

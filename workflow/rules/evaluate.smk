@@ -14,8 +14,8 @@ rule correlations:
     conda:
         ENV
     params:
+        sections=config_sections("correlations"),
         config=CONFIG,
-        evaluate=config["evaluate"],
     shell:
         "reasoniqa correlations --config {params.config} --predictions {input} "
         "--table {output.table} --metrics {output.metrics} --plot {output.plot} --per-seed {output.per_seed} --log {log}"
@@ -35,8 +35,8 @@ rule instability:
     conda:
         ENV
     params:
+        sections=config_sections("instability"),
         config=CONFIG,
-        evaluate=config["evaluate"],
     shell:
         "reasoniqa instability --config {params.config} --samples {input} "
         "--table {output.table} --metrics {output.metrics} --plot {output.plot} --log {log}"
@@ -58,8 +58,8 @@ rule instability_curve:
     conda:
         ENV
     params:
+        sections=config_sections("instability_curve"),
         config=CONFIG,
-        evaluate=config["evaluate"],
     shell:
         "reasoniqa instability-curve --config {params.config} --samples {input} "
         "--table {output.table} --figure {output.figure} --log {log}"
@@ -80,8 +80,8 @@ rule grounding:
     conda:
         ENV
     params:
+        sections=config_sections("grounding"),
         config=CONFIG,
-        evaluate=config["evaluate"],
     shell:
         "reasoniqa grounding --config {params.config} --predictions {input} "
         "--table {output.table} --metrics {output.metrics} --log {log}"

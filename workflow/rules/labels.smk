@@ -40,10 +40,8 @@ rule labels:
     conda:
         ENV
     params:
+        sections=config_sections("labels"),
         config=CONFIG,
-        levels=config["levels"],
-        prompts=config["prompts"],
-        labels=config.get("labels", {}),
         out="results/labels/{dataset}",
     shell:
         "reasoniqa labels --config {params.config} --dataset {wildcards.dataset} --data {input.data} "

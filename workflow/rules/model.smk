@@ -6,7 +6,7 @@ rule build_model:
     conda:
         ENV
     params:
+        sections=config_sections("build_model"),
         config=CONFIG,
-        model=config["model"],
     shell:
         "reasoniqa build-model --config {params.config} --out {output} --log {log}"

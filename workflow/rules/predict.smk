@@ -13,10 +13,10 @@ rule score_split:
     resources:
         gpu=1,
     params:
+        sections=config_sections("score_split"),
         config=CONFIG,
         base=method_base,
         adapter=adapter_flag,
-        predict=config["predict"],
     shell:
         "reasoniqa score-split --config {params.config} --method {wildcards.method} --base {params.base} {params.adapter} "
         "--data {input.data} --split test --out {output} --log {log}"
@@ -39,10 +39,10 @@ rule sample_split:
     resources:
         gpu=1,
     params:
+        sections=config_sections("sample_split"),
         config=CONFIG,
         base=method_base,
         adapter=adapter_flag,
-        instability=config["instability"],
         temperatures=TEMPERATURES,
     shell:
         "reasoniqa sample-split --config {params.config} --method {wildcards.method} --base {params.base} {params.adapter} "

@@ -29,6 +29,7 @@ rule datasets_overview:
     conda:
         ENV
     params:
+        sections=config_sections("datasets_overview"),
         config=CONFIG,
     shell:
         "reasoniqa datasets-overview --config {params.config} --data {input} --table {output.table} "
@@ -58,6 +59,7 @@ rule examples_figure:
     conda:
         ENV
     params:
+        sections=config_sections("examples_figure"),
         config=CONFIG,
     shell:
         "reasoniqa examples-figure --config {params.config} --predictions {input.predictions} "
@@ -78,6 +80,7 @@ rule feature_quality_figure:
     conda:
         ENV
     params:
+        sections=config_sections("feature_quality_figure"),
         config=CONFIG,
     shell:
         "reasoniqa feature-quality-figure --config {params.config} --predictions {input} --out {output} --log {log}"

@@ -19,8 +19,8 @@ rule train:
     resources:
         gpu=1,
     params:
+        sections=config_sections("train"),
         config=CONFIG,
-        train=config["train"],
         base=BASE,
         checkpoints="results/checkpoints/{method}/seed{seed}",
     shell:
@@ -46,8 +46,8 @@ rule train_stage1:
     resources:
         gpu=1,
     params:
+        sections=config_sections("train_stage1"),
         config=CONFIG,
-        train=config["train"],
         base=BASE,
         checkpoints="results/checkpoints/two_stage/seed{seed}/stage1",
     shell:
@@ -67,6 +67,7 @@ rule merge_stage1:
     conda:
         ENV
     params:
+        sections=config_sections("merge_stage1"),
         config=CONFIG,
         base=BASE,
     shell:
@@ -91,8 +92,8 @@ rule train_stage2:
     resources:
         gpu=1,
     params:
+        sections=config_sections("train_stage2"),
         config=CONFIG,
-        train=config["train"],
         checkpoints="results/checkpoints/two_stage/seed{seed}/stage2",
     shell:
         "reasoniqa train --config {params.config} --stage stage2 --base {input.base} "

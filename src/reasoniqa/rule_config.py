@@ -1,0 +1,61 @@
+"""Which config sections each workflow step reads: the one table behind both the Snakemake rules'
+`params:` and dvc.yaml's `params:`, so that both tools rerun a step on the same config edits.
+
+A `{dataset}` in a name is the job's own dataset (`datasets.synth_koniq`): editing one dataset's recipe
+reruns that dataset's jobs only. A rule missing here fails the workflow test and the DVC generator.
+"""
+
+from __future__ import annotations
+
+from reasoniqa import UserError
+
+# Prompts and level words reach every step that builds a conversation or reads a level; the embedded
+# tokenizer is trained on them too (build_model).
+_CHAT = ["levels", "prompts"]
+RULE_CONFIG: dict[str, list[str]] = {
+    "synthesize": ["datasets.{dataset}", "test_photos"],
+    "fetch": ["datasets.{dataset}"],
+    "prepare": ["datasets.{dataset}"],
+    "features": [],  # pixels in, measurements out
+    "calibrate": [],
+    "labels": [*_CHAT, "labels"],
+    "validate_features": [],
+    "datasets_overview": ["datasets"],
+    "build_model": ["model", *_CHAT],
+    "train": ["train", "model", *_CHAT],
+    "train_stage1": ["train", "model", *_CHAT],
+    "merge_stage1": ["model"],
+    "train_stage2": ["train", "model", *_CHAT],
+    "score_split": ["predict", "model", *_CHAT],
+    "sample_split": ["instability", "predict", "model", *_CHAT],
+    "analyze_split": ["analysis", "model", *_CHAT],
+    "correlations": ["evaluate"],
+    "instability": ["evaluate", "instability", "levels"],
+    "instability_curve": ["evaluate", "instability", "levels"],
+    "grounding": ["evaluate", "levels"],
+    "metrics": [],
+    "description_accuracy": [],
+    "lens_figure": ["analysis", "levels"],
+    "attention_figure": [],
+    "examples_figure": _CHAT,
+    "feature_quality_figure": ["levels"],
+    "plot_scatter": [],
+}
+
+
+def section_names(rule: str, wildcards: dict | None = None) -> list[str]:
+    """The dotted config keys a job of `rule` reads (wildcards fill in `{dataset}`)."""
+    if rule not in RULE_CONFIG:
+        raise UserError(f"rule {rule!r} has no entry in reasoniqa.rule_config.RULE_CONFIG")
+    return [name.format(**(wildcards or {})) for name in RULE_CONFIG[rule]]
+
+
+def section_values(rule: str, config: dict, wildcards: dict | None = None) -> dict:
+    """{dotted key: its value in `config`} for a job of `rule` (None where the config lacks it)."""
+    values = {}
+    for name in section_names(rule, wildcards):
+        node = config
+        for part in name.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        values[name] = node
+    return values
