@@ -167,8 +167,6 @@ def cmd_sample_split(a):
 
 
 def cmd_analyze_split(a):
-    import pandas as pd
-
     from reasoniqa.data.manifest import load_manifest
     from reasoniqa.io import write_json
     from reasoniqa.lens import analyze
@@ -181,14 +179,53 @@ def cmd_analyze_split(a):
     for data, predictions, out in jobs:
         frame, _ = load_manifest(data, split=a.split)
         frame = subset(frame, cfg["analysis"]["samples"], cfg["analysis"]["seed"])
-        pred = pd.read_csv(predictions, keep_default_na=False).set_index("name")
-        missing = sorted(set(frame["name"]) - set(pred.index))
-        if missing:
-            raise UserError(f"{predictions}: no prediction for image {missing[0]!r} ({len(missing)} missing)")
-        descriptions = [str(d) for d in pred.loc[frame["name"], "description"]]
+        descriptions = _descriptions_of(predictions, frame)
         records = analyze(cfg, a.method, model, processor, list(frame["path"]), descriptions)
         write_json(out, {"method": a.method, "samples": [{"name": n, **r} for n, r in zip(frame["name"], records)]})
         log.info("lens and attention of %d images -> %s", len(records), out)
+
+
+def cmd_intervene_split(a):
+    import pandas as pd
+
+    from reasoniqa.data.manifest import load_manifest
+    from reasoniqa.intervention import intervene
+    from reasoniqa.io import write_csv
+    from reasoniqa.sampling import subset
+    from reasoniqa.scoring import load_method_model
+
+    cfg = _cfg(a)
+    jobs = _paired(a, "data", "predictions", "out")
+    model, processor = load_method_model(cfg, a.base, a.adapter)
+    for data, predictions, out in jobs:
+        frame, _ = load_manifest(data, split=a.split)
+        frame = subset(frame, cfg["intervention"]["max_images"], cfg["intervention"]["seed"])
+        descriptions = _descriptions_of(predictions, frame)
+        rows = intervene(cfg, a.method, model, processor, list(frame["path"]), descriptions)
+        names = list(frame["name"])
+        table = pd.DataFrame([{"name": names[r.pop("image")], **{k: v for k, v in r.items() if k != "description"}}
+                              for r in rows],
+                             columns=["name", "feature", "from", "to", "direction", "score_before", "score_after",
+                                      "shift", "right"])
+        write_csv(out, table)
+        log.info("%d edits of %d descriptions -> %s", len(table), len(frame), out)
+
+
+def _descriptions_of(predictions: str, frame) -> list[str]:
+    """The descriptions a method wrote for the frame's images (its predictions file)."""
+    import pandas as pd
+
+    pred = pd.read_csv(predictions, keep_default_na=False).set_index("name")
+    missing = sorted(set(frame["name"]) - set(pred.index))
+    if missing:
+        raise UserError(f"{predictions}: no prediction for image {missing[0]!r} ({len(missing)} missing)")
+    return [str(d) for d in pred.loc[frame["name"], "description"]]
+
+
+def cmd_intervention(a):
+    from reasoniqa.intervention import write_intervention
+
+    write_intervention(_cfg(a), a.edits, a.table, a.metrics)
 
 
 def cmd_lens_figure(a):
@@ -389,6 +426,18 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--data", nargs="+", required=True, help="dataset folders")
     s.add_argument("--predictions", nargs="+", required=True, help="the method's predictions per dataset (its descriptions)")
     s.add_argument("--out", nargs="+", required=True, help="one JSON of per-sample layers per dataset")
+
+    s = step("intervene-split", cmd_intervene_split,
+             "edit one feature of each image's own description, score the edited one (describing methods)")
+    model_args(s)
+    s.add_argument("--data", nargs="+", required=True, help="dataset folders")
+    s.add_argument("--predictions", nargs="+", required=True, help="the method's predictions per dataset (its descriptions)")
+    s.add_argument("--out", nargs="+", required=True, help="one CSV of edits and scores per dataset")
+
+    s = step("intervention", cmd_intervention, "does the score follow an edited description? (table)")
+    s.add_argument("--edits", nargs="+", required=True, help="files named intervention/<method>/seed<S>/<dataset>.csv")
+    s.add_argument("--table", required=True)
+    s.add_argument("--metrics", required=True)
 
     s = step("lens-figure", cmd_lens_figure, "Figure 3: logit lens (example and aggregate) and its table")
     s.add_argument("--analysis", nargs="+", required=True)

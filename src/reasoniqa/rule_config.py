@@ -29,6 +29,8 @@ RULE_CONFIG: dict[str, list[str]] = {
     "score_split": ["predict", "model", *_CHAT],
     "sample_split": ["instability", "predict", "model", *_CHAT],
     "analyze_split": ["analysis", "model", *_CHAT],
+    "intervene_split": ["intervention", "predict", "model", *_CHAT],
+    "intervention": ["evaluate"],
     "correlations": ["evaluate"],
     "instability": ["evaluate", "instability", "levels"],
     "instability_curve": ["evaluate", "instability", "levels"],

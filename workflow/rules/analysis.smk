@@ -30,6 +30,40 @@ rule analyze_split:
         "{params.adapter} --data {input.data} --split test --predictions {input.predictions} --out {output} --log {log}"
 
 
+# The describing methods only: their own descriptions, edited one feature at a time.
+rule intervene_split:
+    input:
+        base=method_base_input,
+        adapter=adapter_input,
+        data=expand("resources/{dataset}", dataset=config["test_datasets"]),
+        predictions=expand(
+            "results/predictions/{{method}}/seed{{seed}}/{dataset}.csv",
+            dataset=config["test_datasets"],
+        ),
+    output:
+        expand(
+            "results/intervention/{{method}}/seed{{seed}}/{dataset}.csv",
+            dataset=config["test_datasets"],
+        ),
+    log:
+        "logs/intervention/{method}/seed{seed}.log",
+    wildcard_constraints:
+        method=one_of(DESCRIBING),
+    conda:
+        ENV
+    threads: config["torch_threads"]
+    resources:
+        gpu=1,
+    params:
+        sections=config_sections("intervene_split"),
+        config=CONFIG,
+        base=method_base,
+        adapter=adapter_flag,
+    shell:
+        "reasoniqa intervene-split --config {params.config} --method {wildcards.method} --base {params.base} "
+        "{params.adapter} --data {input.data} --split test --predictions {input.predictions} --out {output} --log {log}"
+
+
 rule lens_figure:
     input:
         ANALYSIS,

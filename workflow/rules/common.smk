@@ -77,6 +77,12 @@ ANALYSIS = expand(
     dataset=config["test_datasets"],
 )
 DESCRIBING = [m for m in config["methods"] if m in ("one_stage_desc", "two_stage")]
+INTERVENTIONS = expand(
+    "results/intervention/{method}/seed{seed}/{dataset}.csv",
+    method=DESCRIBING,
+    seed=SEEDS,
+    dataset=config["test_datasets"],
+)
 EXAMPLE_DATASET = config["test_datasets"][0]
 FIG_EXAMPLES = "results/figures/fig1_examples.png"
 FIG_FEATURE_QUALITY = "results/figures/feature_vs_quality.png"
@@ -88,6 +94,7 @@ TABLE1_PER_SEED = "results/tables/table1_per_seed.csv"
 TABLE_TEMPERATURE = "results/tables/instability_temperature.csv"
 FIG_TEMPERATURE = "results/figures/instability_temperature.png"
 TABLE_GROUNDING = "results/tables/table3_grounding.csv"
+TABLE_INTERVENTION = "results/tables/table5_intervention.csv"
 METRICS = "results/metrics.json"
 DESCRIPTION_ACCURACY = "results/tables/stage1_feature_accuracy.csv"
 TABLE1 = "results/tables/table1_correlations.csv"

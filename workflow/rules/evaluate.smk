@@ -87,11 +87,34 @@ rule grounding:
         "--table {output.table} --metrics {output.metrics} --log {log}"
 
 
+rule intervention:
+    input:
+        INTERVENTIONS,
+    output:
+        table=report(
+            TABLE_INTERVENTION, caption="../report/intervention.rst", category="Tables"
+        ),
+        markdown=TABLE_INTERVENTION.replace(".csv", ".md"),
+        latex=TABLE_INTERVENTION.replace(".csv", ".tex"),
+        metrics="results/metrics/intervention.json",
+    log:
+        "logs/evaluate/intervention.log",
+    conda:
+        ENV
+    params:
+        sections=config_sections("intervention"),
+        config=CONFIG,
+    shell:
+        "reasoniqa intervention --config {params.config} --edits {input} "
+        "--table {output.table} --metrics {output.metrics} --log {log}"
+
+
 rule metrics:
     input:
         correlations="results/metrics/correlations.json",
         instability="results/metrics/instability.json",
         grounding="results/metrics/grounding.json",
+        intervention="results/metrics/intervention.json",
     output:
         METRICS,
     log:
@@ -100,4 +123,4 @@ rule metrics:
         ENV
     shell:
         "reasoniqa metrics --parts correlations={input.correlations} instability={input.instability} "
-        "grounding={input.grounding} --out {output} --log {log}"
+        "grounding={input.grounding} intervention={input.intervention} --out {output} --log {log}"
