@@ -129,6 +129,28 @@ def cmd_score_split(a):
     log.info("scored %d images -> %s", len(pred), a.out)
 
 
+def cmd_fit_classical(a):
+    from reasoniqa.classical import fit_models
+
+    log.info("fitted classical baselines -> %s: %s", a.out, fit_models(_cfg(a), a.train_data, a.out))
+
+
+def cmd_classical_split(a):
+    from reasoniqa.classical import score_frame
+    from reasoniqa.data.manifest import load_manifest
+    from reasoniqa.io import write_csv
+
+    if not a.out or len(a.out) % len(a.data):
+        raise UserError(f"give one --out per seed and dataset, dataset-minor (got {len(a.out)} --out for "
+                        f"{len(a.data)} --data)")
+    for j, data in enumerate(a.data):
+        frame, _ = load_manifest(data, split=a.split)
+        pred = score_frame(a.method, frame, a.models)
+        for out in a.out[j :: len(a.data)]:  # deterministic: every seed's file is the same
+            write_csv(out, pred)
+        log.info("%s scored %d images of %s", a.method, len(pred), data)
+
+
 def cmd_predict(a):
     from reasoniqa.predict import predict
 
@@ -412,6 +434,18 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=0, help="which trained seed to use")
     s.add_argument("--results", default="results", help="the workflow's results folder")
     s.add_argument("--json", action="store_true", help="JSON instead of CSV")
+
+    s = step("fit-classical", cmd_fit_classical, "fit BRISQUE's SVR and NIQE's pristine model (classical baselines)")
+    s.add_argument("--train-data", nargs="+", required=True, help="training dataset folders (their train split)")
+    s.add_argument("--out", required=True, help="folder for the fitted models")
+
+    s = step("classical-split", cmd_classical_split, "score a split with a classical baseline (PIQE, BRISQUE, NIQE)")
+    s.add_argument("--method", required=True, choices=["piqe", "brisque", "niqe"])
+    s.add_argument("--models", required=True, help="the fit-classical folder")
+    s.add_argument("--data", nargs="+", required=True, help="dataset folders")
+    s.add_argument("--split", default="test")
+    s.add_argument("--out", nargs="+", required=True,
+                   help="prediction CSVs, one per seed and dataset (dataset-minor); every seed gets the same scores")
 
     s = step("sample-split", cmd_sample_split, "K sampled answers per image of a split (instability test)")
     model_args(s)

@@ -26,6 +26,8 @@ RULE_CONFIG: dict[str, list[str]] = {
     "train_stage1": ["train", "model", *_CHAT],
     "merge_stage1": ["model"],
     "train_stage2": ["train", "model", *_CHAT],
+    "fit_classical": ["classical", "test_photos"],
+    "classical_split": [],  # the fitted models carry their config
     "score_split": ["predict", "model", *_CHAT],
     "sample_split": ["instability", "predict", "model", *_CHAT],
     "analyze_split": ["analysis", "model", *_CHAT],

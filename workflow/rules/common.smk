@@ -29,6 +29,15 @@ PREDICTIONS = expand(
     seed=SEEDS,
     dataset=config["test_datasets"],
 )
+CLASSICAL = config["classical"]["methods"]
+CLASSICAL_MODELS = "results/baselines/classical"
+# Deterministic baselines get one file per seed (the same scores), so that paired differences pair up.
+CLASSICAL_PREDICTIONS = expand(
+    "results/predictions/{method}/seed{seed}/{dataset}.csv",
+    method=CLASSICAL,
+    seed=SEEDS,
+    dataset=config["test_datasets"],
+)
 DESCRIBED_PREDICTIONS = expand(
     "results/predictions/{method}/seed{seed}/{dataset}.csv",
     method=[m for m in config["methods"] if m in ("one_stage_desc", "two_stage")],

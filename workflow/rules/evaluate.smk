@@ -1,6 +1,7 @@
 rule correlations:
     input:
         PREDICTIONS,
+        CLASSICAL_PREDICTIONS,
     output:
         table=report(TABLE1, caption="../report/table1.rst", category="Tables"),
         markdown=TABLE1.replace(".csv", ".md"),

@@ -7,6 +7,8 @@ rule score_split:
         "results/predictions/{method}/seed{seed}/{dataset}.csv",
     log:
         "logs/predict/{method}/seed{seed}/{dataset}.log",
+    wildcard_constraints:
+        method=one_of(config["methods"]),
     conda:
         ENV
     threads: config["torch_threads"]
@@ -20,6 +22,47 @@ rule score_split:
     shell:
         "reasoniqa score-split --config {params.config} --method {wildcards.method} --base {params.base} {params.adapter} "
         "--data {input.data} --split test --out {output} --log {log}"
+
+
+rule fit_classical:
+    input:
+        expand("resources/{dataset}", dataset=config["train_datasets"]),
+    output:
+        directory(CLASSICAL_MODELS),
+    log:
+        "logs/classical/fit.log",
+    conda:
+        ENV
+    params:
+        sections=config_sections("fit_classical"),
+        config=CONFIG,
+    shell:
+        "reasoniqa fit-classical --config {params.config} --train-data {input} --out {output} --log {log}"
+
+
+# One job per classical method covers every test set and seed.
+rule classical_split:
+    input:
+        models=CLASSICAL_MODELS,
+        data=expand("resources/{dataset}", dataset=config["test_datasets"]),
+    output:
+        expand(
+            "results/predictions/{{method}}/seed{seed}/{dataset}.csv",
+            seed=SEEDS,
+            dataset=config["test_datasets"],
+        ),
+    log:
+        "logs/classical/{method}.log",
+    wildcard_constraints:
+        method=one_of(CLASSICAL),
+    conda:
+        ENV
+    params:
+        sections=config_sections("classical_split"),
+        config=CONFIG,
+    shell:
+        "reasoniqa classical-split --config {params.config} --method {wildcards.method} --models {input.models} "
+        "--data {input.data} --out {output} --log {log}"
 
 
 # One job per method and seed covers every test set: the model loads once (each job start costs

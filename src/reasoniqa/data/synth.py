@@ -18,7 +18,7 @@ from reasoniqa.data.photos import PHOTOS, load_photo
 from reasoniqa.io import atomic_dir, write_json
 
 
-def _crop(photo: np.ndarray, size: int, rng) -> np.ndarray:
+def random_crop(photo: np.ndarray, size: int, rng) -> np.ndarray:
     from PIL import Image
 
     h, w = photo.shape[:2]
@@ -79,7 +79,7 @@ def synthesize(name: str, spec: dict, out: str | Path, test_photos: list[str], p
         jobs = [(p, c) for p in sorted(PHOTOS) for c in range(crops[p])]
         for photo_name, crop_idx in tqdm(jobs, desc=f"synthesize {name}", disable=not progress):
             photo = load_photo(photo_name)
-            pristine = _crop(photo, spec["image_size"], rng)
+            pristine = random_crop(photo, spec["image_size"], rng)
             content_quality = float(rng.uniform(0.85, 1.0))
             content = f"{photo_name}_{crop_idx:02d}"
             split = "test" if photo_name in test_photos else "train"
