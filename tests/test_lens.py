@@ -9,6 +9,7 @@ import torch
 from reasoniqa.data.synth import synthesize
 from reasoniqa.images import load_image
 from reasoniqa.lens import analyze, lens_logits, method_contexts, summarize
+from reasoniqa.levels import level_token_ids
 from reasoniqa.model.tiny import build_tiny_llava
 from reasoniqa.scoring import load_method_model
 
@@ -52,7 +53,20 @@ def test_attention_segments_partition_the_context(tiny_model, test_cfg, images):
             np.testing.assert_allclose(total, 1.0, atol=1e-4)  # every attended token is in one segment
             assert (np.array(r["attention"]["image"]) > 0).all() == has_image
             assert (np.array(r["attention"]["description"]) > 0).all() == has_text
-            assert all(0 <= m <= 1 for m in r["level_mass"]) and len(r["top_tokens"][0]) == test_cfg["analysis"]["top_k"]
+            assert len(r["top_tokens"][0]) == test_cfg["analysis"]["top_k"]
+        if method == "one_stage":  # the last layer's level mass is the scorer's own: softmax mass on the level ids
+            probs = _full_softmax(model, proc, test_cfg, images)
+            ids = level_token_ids(proc.tokenizer, test_cfg["levels"]["words"])
+            np.testing.assert_allclose([r["level_mass"][-1] for r in records], probs[:, ids].sum(-1), atol=1e-5)
+
+
+def _full_softmax(model, proc, cfg, images):
+    from reasoniqa.prompts import rate_prompt
+
+    enc = proc(text=[rate_prompt(cfg)] * len(images), images=[load_image(p) for p in images], return_tensors="pt",
+               padding=True)
+    with torch.inference_mode():
+        return torch.softmax(model(**enc).logits[:, -1].float(), -1).numpy()
 
 
 def test_summary_of_layers_by_hand():
