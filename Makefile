@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install run test bench dvc-yaml clean
+.PHONY: install run test bench dvc-yaml readme clean
 
 install: $(STAMP)
 
@@ -29,6 +29,10 @@ test: install
 
 bench: install
 	$(BIN)/python benchmarks/run.py
+
+# After `make run`: the README's result tables from results/ (via the committed snapshot docs/results/)
+readme: install
+	$(BIN)/reasoniqa readme --config config/config.yaml
 
 dvc-yaml: install
 	$(BIN)/reasoniqa dvc-yaml --out dvc.yaml

@@ -339,6 +339,14 @@ def cmd_dvc_yaml(a):
         write_text(a.out, text)
 
 
+def cmd_readme(a):
+    from reasoniqa.readme import take_snapshot, update_readme
+
+    if not a.keep_snapshot:
+        take_snapshot(a.results, a.snapshot, a.config)
+    log.info("README blocks rewritten from %s: %s", a.snapshot, ", ".join(update_readme(a.readme, a.snapshot)))
+
+
 def _cfg(a) -> dict:
     from reasoniqa.config import load_config
 
@@ -535,6 +543,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--data", nargs="+", required=True, help="dataset folders")
     s.add_argument("--table", required=True)
     s.add_argument("--figure", required=True)
+
+    s = step("readme", cmd_readme, "write the README's result tables from a finished run (via a committed snapshot)")
+    s.add_argument("--results", default="results")
+    s.add_argument("--snapshot", default="docs/results", help="committed copy of the tables the README shows")
+    s.add_argument("--readme", default="README.md")
+    s.add_argument("--keep-snapshot", action="store_true", help="re-render from the snapshot as it is")
 
     s = step("dvc-yaml", cmd_dvc_yaml, "generate dvc.yaml from the Snakemake DAG")
     s.add_argument("--out", default="dvc.yaml", help="output path, or - for stdout")

@@ -1,0 +1,153 @@
+"""The README's result tables, written from a run's tables so that no number is pasted by hand.
+
+`reasoniqa readme` copies the tables of `results/` into a committed snapshot folder (with the SHA-256 of
+the config that made them) and rewrites every block of the README between
+`<!-- results:NAME -->` and `<!-- /results:NAME -->` from that snapshot. A test renders the blocks from
+the snapshot again and compares them with the README, and checks that the snapshot's config is today's.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+from reasoniqa import UserError
+
+TABLES = {  # snapshot file -> the results table it copies
+    "table1_correlations.csv": "tables/table1_correlations.csv",
+    "table1_per_seed.csv": "tables/table1_per_seed.csv",
+    "table2_instability.csv": "tables/table2_instability.csv",
+    "instability_temperature.csv": "tables/instability_temperature.csv",
+    "table3_grounding.csv": "tables/table3_grounding.csv",
+    "table5_intervention.csv": "tables/table5_intervention.csv",
+    "stage1_feature_accuracy.csv": "tables/stage1_feature_accuracy.csv",
+}
+BLOCK = re.compile(r"(<!-- results:(?P<name>[a-z0-9_]+) -->\n)(?P<body>.*?)(<!-- /results:(?P=name) -->)", re.S)
+
+
+def _ci(row, col: str, digits: int = 3) -> str:
+    value, lo, hi = row[col], row.get(f"{col}_lo"), row.get(f"{col}_hi")
+    if value != value:  # NaN
+        return "–"
+    text = f"{value:.{digits}f}"
+    has_interval = lo is not None and hi is not None and lo == lo and hi == hi
+    return f"{text} [{lo:.{digits}f}, {hi:.{digits}f}]" if has_interval else text
+
+
+def _markdown(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows]) + "\n"
+
+
+def _method_order(frame) -> list[str]:
+    known = ["zero_shot", "one_stage", "one_stage_desc", "two_stage", "piqe", "brisque", "niqe"]
+    methods = list(dict.fromkeys(frame["method"]))
+    return [m for m in known if m in methods] + sorted(m for m in methods if m not in known)
+
+
+def table1(frame) -> str:
+    datasets = [d for d in dict.fromkeys(frame["dataset"]) if d != "average"]
+    rows = []
+    for m in _method_order(frame):
+        part = frame[frame["method"] == m].set_index("dataset")
+        avg = part.loc["average"]
+        rows.append([m, *[f"{part.loc[d, 'srcc']:.3f} / {part.loc[d, 'plcc']:.3f}" for d in datasets],
+                     _ci(avg, "srcc"), _ci(avg, "plcc"), _ci(avg, "d_srcc"), _ci(avg, "d_plcc")])
+    return _markdown(["method", *datasets, "average SRCC [95% CI]", "average PLCC [95% CI]",
+                      "ΔSRCC vs reference", "ΔPLCC vs reference"], rows)
+
+
+def table2(frame) -> str:
+    rows = []
+    for m in _method_order(frame):
+        avg = frame[(frame["method"] == m) & (frame["dataset"] == "average")].iloc[0]
+        rows.append([m, _ci(avg, "instability"), _ci(avg, "disagreement"), _ci(avg, "valid_share"),
+                     f"{avg['rated']:.2f}", f"{avg['entropy_bits']:.2f}"])
+    return _markdown(["method", "instability rate", "pairwise disagreement", "valid answers",
+                      "images rated", "entropy (bits)"], rows)
+
+
+def temperature(frame) -> str:
+    temps = sorted(set(frame["temperature"]))
+    rows = []
+    for m in _method_order(frame):
+        part = frame[frame["method"] == m].set_index("temperature")
+        rows.append([m, *[f"{part.loc[t, 'disagreement']:.2f} ({part.loc[t, 'valid_share']:.2f})"
+                          if part.loc[t, "disagreement"] == part.loc[t, "disagreement"]
+                          else f"– ({part.loc[t, 'valid_share']:.2f})" for t in temps]])
+    return _markdown(["method", *[f"T={t:g}" for t in temps]], rows)
+
+
+def grounding(frame) -> str:
+    rows = [[m, f"{a['r2_cv']:.3f}", f"{a['contradiction']:.3f}", f"{a['severe_good']:.3f}", f"{a['clean_bad']:.3f}"]
+            for m in _method_order(frame)
+            for _, a in frame[(frame["method"] == m) & (frame["dataset"] == "average")].iterrows()]
+    return _markdown(["method", "R² of its score from its own description (5-fold CV)", "contradiction rate",
+                      "severe degradation rated good/excellent", "all-clean rated bad/poor"], rows)
+
+
+def intervention(frame) -> str:
+    rows = []
+    for m in _method_order(frame):
+        avg = frame[(frame["method"] == m) & (frame["dataset"] == "average")].iloc[0]
+        rows.append([m, str(int(avg["edits"])), _ci(avg, "right"), f"{avg['right_worse']:.3f}",
+                     f"{avg['right_better']:.3f}", _ci(avg, "mean_shift")])
+    return _markdown(["method", "edits", "score moved the right way", "…degradation written in",
+                      "…written out", "mean shift toward expected (1–5)"], rows)
+
+
+def stage1(frame) -> str:
+    features = ["blur", "noise", "compression", "exposure", "contrast", "colour"]
+    rows = [[r["method"], r["dataset"], *[f"{r[f]:.2f}" for f in features]]
+            for _, r in frame[frame["method"].isin(["two_stage", "majority_level"])].iterrows()]
+    return _markdown(["method", "dataset", *features], rows)
+
+
+RENDERERS = {
+    "table1": ("table1_correlations.csv", table1),
+    "table2": ("table2_instability.csv", table2),
+    "temperature": ("instability_temperature.csv", temperature),
+    "grounding": ("table3_grounding.csv", grounding),
+    "intervention": ("table5_intervention.csv", intervention),
+    "stage1": ("stage1_feature_accuracy.csv", stage1),
+}
+
+
+def render(snapshot: str | Path) -> dict[str, str]:
+    """{block name: Markdown} from a snapshot folder."""
+    import pandas as pd
+
+    return {name: fn(pd.read_csv(Path(snapshot) / file)) for name, (file, fn) in RENDERERS.items()}
+
+
+def config_digest(config: str | Path) -> str:
+    from reasoniqa.io import sha256_file
+
+    return sha256_file(config)
+
+
+def take_snapshot(results: str | Path, snapshot: str | Path, config: str | Path) -> None:
+    """Copy a finished run's tables into the snapshot folder, with the digest of the config that made them."""
+    from reasoniqa.io import write_json
+
+    missing = [src for src in TABLES.values() if not (Path(results) / src).is_file()]
+    if missing:
+        raise UserError(f"{results}/{missing[0]} does not exist: run the workflow first ({len(missing)} tables missing)")
+    Path(snapshot).mkdir(parents=True, exist_ok=True)
+    for name, src in TABLES.items():
+        shutil.copy2(Path(results) / src, Path(snapshot) / name)
+    write_json(Path(snapshot) / "snapshot.json", {"config": str(config), "config_sha256": config_digest(config)})
+
+
+def update_readme(readme: str | Path, snapshot: str | Path) -> list[str]:
+    """Rewrite the README's result blocks from the snapshot; the names of the blocks rewritten."""
+    blocks = render(snapshot)
+    text = Path(readme).read_text()
+    found = [m["name"] for m in BLOCK.finditer(text)]
+    unknown = sorted(set(found) - set(blocks))
+    if unknown:
+        raise UserError(f"{readme}: unknown results block {unknown[0]!r} (known: {', '.join(blocks)})")
+    new = BLOCK.sub(lambda m: m.group(1) + blocks[m["name"]] + m.group(4), text)
+    Path(readme).write_text(new)
+    return found

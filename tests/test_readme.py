@@ -1,0 +1,43 @@
+"""The README's result tables come from the committed snapshot of a run of the current config."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from reasoniqa.readme import BLOCK, config_digest, render, update_readme
+
+
+def test_readme_blocks_are_the_snapshot_rendered(root):
+    text = (root / "README.md").read_text()
+    blocks = {m["name"]: m["body"] for m in BLOCK.finditer(text)}
+    assert {"table1", "table2", "temperature", "intervention"} <= set(blocks)
+    rendered = render(root / "docs/results")
+    for name, body in blocks.items():
+        assert body == rendered[name], f"README block {name!r} differs from docs/results: run `make readme`"
+
+
+def test_snapshot_was_made_with_the_current_config(root):
+    meta = json.loads((root / "docs/results/snapshot.json").read_text())
+    assert meta["config_sha256"] == config_digest(root / meta["config"]), (
+        "config changed since the README's results were made: rerun `make run` and `make readme`")
+
+
+def test_update_rewrites_only_the_marked_blocks(tmp_path):
+    snap = tmp_path / "snap"
+    snap.mkdir()
+    rows = [{"method": m, "dataset": d, "srcc": 0.5, "plcc": 0.4, "srcc_lo": 0.4, "srcc_hi": 0.6, "plcc_lo": 0.3,
+             "plcc_hi": 0.5, "d_srcc": float("nan"), "d_plcc": float("nan")} for m in ("one_stage", "niqe")
+            for d in ("a", "average")]
+    pd.DataFrame(rows).to_csv(snap / "table1_correlations.csv", index=False)
+    readme = tmp_path / "README.md"
+    readme.write_text("intro 0.123\n<!-- results:table1 -->\nstale\n<!-- /results:table1 -->\noutro\n")
+    import reasoniqa.readme as r
+
+    only = {"table1": r.RENDERERS["table1"]}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(r, "RENDERERS", only)
+        assert update_readme(readme, snap) == ["table1"]
+    text = readme.read_text()
+    assert text.startswith("intro 0.123\n<!-- results:table1 -->\n| method | a |") and text.endswith("<!-- /results:table1 -->\noutro\n")
+    assert "| niqe | 0.500 / 0.400 | 0.500 [0.400, 0.600] |" in text and "stale" not in text
