@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install run test bench dvc-yaml readme clean
+.PHONY: install run test test-fast bench dvc-yaml readme clean
 
 install: $(STAMP)
 
@@ -26,6 +26,10 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest -q
+
+# The fast lane: unit and in-process model tests, no workflow runs.
+test-fast: install
+	$(BIN)/python -m pytest -q -m "unit or model"
 
 bench: install
 	$(BIN)/python benchmarks/run.py

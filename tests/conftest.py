@@ -34,3 +34,17 @@ def tiny_model(tmp_path_factory, test_cfg):
     out = tmp_path_factory.mktemp("tiny") / "base"
     build_tiny_llava(test_cfg, out)
     return out
+
+
+# Lanes (pyproject.toml registers the markers): `make test-fast` runs unit and model tests only.
+INTEGRATION = {"test_workflow", "test_slurm", "test_dvc_sync"}  # run Snakemake, DVC or the workflow
+MODEL = {"test_sampling", "test_lens", "test_training", "test_model", "test_labels", "test_classical"}  # in-process models
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.get_closest_marker("gpu"):
+            continue
+        module = item.module.__name__.rsplit(".", 1)[-1]
+        lane = "integration" if module in INTEGRATION else "model" if module in MODEL else "unit"
+        item.add_marker(getattr(pytest.mark, lane))

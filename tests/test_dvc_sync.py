@@ -76,3 +76,12 @@ def test_every_rule_has_one_entry_in_the_config_section_table(root):
                          "instability", "analysis", "evaluate"])
     for f in (root / "workflow/rules").glob("*.smk"):  # no param reads a config section beside the table
         assert not re.search(rf"^\s+\w+=config\[\"({sections})\"\]", f.read_text(), re.M), f.name
+
+
+def test_config_sections_do_not_depend_on_key_order():
+    from reasoniqa.rule_config import section_values
+
+    a = {"prompts": {"rate": "x", "answer_prefix": "y"}, "levels": {"words": ["a", "b"], "weights": [1, 2]}}
+    b = {"levels": {"weights": [1, 2], "words": ["a", "b"]}, "prompts": {"answer_prefix": "y", "rate": "x"}}
+    assert section_values("labels", a) == section_values("labels", b)
+    assert section_values("labels", a) != section_values("labels", {**a, "prompts": {"rate": "z", "answer_prefix": "y"}})

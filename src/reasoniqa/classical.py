@@ -200,8 +200,8 @@ def fit_models(cfg: dict, train_dirs: list[str], out: str, progress: bool = True
     from reasoniqa.io import atomic_dir, write_json
 
     c = cfg["classical"]
-    frames = [load_manifest(d, split="train")[0].assign(root=str(d)) for d in train_dirs]
-    paths = [str(Path(f["root"].iloc[0]) / p) for f in frames for p in f["path"]]
+    frames = [load_manifest(d, split="train")[0] for d in train_dirs]
+    paths = [p for f in frames for p in f["path"]]
     scores = np.concatenate([f["score"].to_numpy(float) for f in frames])
     feats = np.stack([brisque_features(load_image(p), p)
                       for p in tqdm(paths, desc="BRISQUE features", disable=not progress)])

@@ -55,11 +55,15 @@ def section_names(rule: str, wildcards: dict | None = None) -> list[str]:
 
 
 def section_values(rule: str, config: dict, wildcards: dict | None = None) -> dict:
-    """{dotted key: its value in `config`} for a job of `rule` (None where the config lacks it)."""
+    """{dotted key: its value in `config`, as canonical JSON} for a job of `rule` (null where the config
+    lacks it). Snakemake compares params by their text: sorted keys make a re-saved config with its
+    keys in another order compare equal, as DVC (which reads the values) already does."""
+    import json
+
     values = {}
     for name in section_names(rule, wildcards):
         node = config
         for part in name.split("."):
             node = node.get(part) if isinstance(node, dict) else None
-        values[name] = node
+        values[name] = json.dumps(node, sort_keys=True)
     return values
