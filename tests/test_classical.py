@@ -53,3 +53,23 @@ def test_brisque_svr_round_trips_through_its_text_model(tmp_path, ladder):
 def test_a_flat_image_is_named_not_scored():
     with pytest.raises(UserError, match="flat.png"):
         brisque_features(np.full((64, 64, 3), 128, np.uint8), "flat.png")
+
+
+def test_a_constant_image_gets_the_worst_training_score(tmp_path, ladder):
+    import json
+
+    from PIL import Image
+
+    from reasoniqa.classical import score_images
+
+    images = [im for level in ladder["noise"] for im in level]
+    feats = np.stack([brisque_features(im) for im in images])
+    text, scaling = fit_brisque(feats, np.linspace(0.2, 0.9, len(images)))
+    (tmp_path / "brisque_svr.txt").write_text(text)
+    (tmp_path / "brisque_scaling.json").write_text(json.dumps({**scaling, "worst_score": 0.2}))
+    paths = []
+    for i, im in enumerate([images[0], np.full((64, 64, 3), 128, np.uint8)]):
+        paths.append(str(tmp_path / f"{i}.png"))
+        Image.fromarray(im).save(paths[-1])
+    scores = score_images("brisque", paths, str(tmp_path), progress=False)
+    assert scores[1] == 0.2 and scores[0] != 0.2

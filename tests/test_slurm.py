@@ -13,6 +13,7 @@ def test_slurm_profile_submits_gpu_jobs_with_one_gpu_and_completes(root, tmp_pat
     state.mkdir()
     cfg = yaml.safe_load((root / "config/test.yaml").read_text())
     cfg.update(methods=["zero_shot", "one_stage"], test_datasets=["synth_spaq"])  # fewer jobs, same rules
+    cfg["classical"]["methods"] = ["piqe"]
     (work / "config/slurm_test.yaml").write_text(yaml.safe_dump(cfg))
     run([venv_bin / "snakemake", "--workflow-profile", "workflow/profiles/slurm", "--configfile",
          "config/slurm_test.yaml", "--slurm-init-seconds-before-status-checks", "1",
@@ -29,7 +30,7 @@ def test_slurm_profile_submits_gpu_jobs_with_one_gpu_and_completes(root, tmp_pat
         submissions.setdefault(rule, []).append(args)
     gpu_rules = {"train", "score_split", "sample_split", "analyze_split"}
     assert gpu_rules <= set(submissions)
-    assert {"synthesize", "features", "correlations", "lens_figure"} <= set(submissions)
+    assert {"synthesize", "features", "correlations", "lens_figure", "classical_split"} <= set(submissions)
     for rule, calls in submissions.items():
         for args in calls:
             if rule in gpu_rules:

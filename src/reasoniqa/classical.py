@@ -16,8 +16,12 @@ Every score is oriented higher = better (PIQE and NIQE distances are negated).
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 from scipy import ndimage, special
+
+log = logging.getLogger(__name__)
 
 METHODS = ("piqe", "brisque", "niqe")
 _ALPHAS = np.arange(0.2, 10.0, 0.001)  # shape-parameter grid of the moment-matching fits (as in NIQE)
@@ -206,6 +210,7 @@ def fit_models(cfg: dict, train_dirs: list[str], out: str, progress: bool = True
     feats = np.stack([brisque_features(load_image(p), p)
                       for p in tqdm(paths, desc="BRISQUE features", disable=not progress)])
     svr, scaling = fit_brisque(feats, scores)
+    scaling["worst_score"] = float(scores.min())
     crops = pristine_crops(cfg, c["niqe_crop"], c["niqe_crops_per_photo"], c["seed"])
     niqe = fit_niqe(crops, c["niqe_patch"])
     with atomic_dir(out) as tmp:
@@ -232,9 +237,19 @@ def score_images(method: str, paths: list[str], models: str, progress: bool = Tr
         model = json.loads((Path(models) / "niqe.json").read_text())
         return np.array([niqe_score(im, model) for _, im in images])
     if method == "brisque":
+        # A constant image (seen: heavily distorted crops of a flat background) has no local statistics,
+        # so its BRISQUE features are undefined; it gets the lowest score of the training split, logged.
         scaling = json.loads((Path(models) / "brisque_scaling.json").read_text())
-        return predict_brisque(np.stack([brisque_features(im, p) for p, im in images]),
-                               str(Path(models) / "brisque_svr.txt"), scaling)
+        images = list(images)
+        flat = [i for i, (_, im) in enumerate(images) if np.ptp(np.asarray(im)) == 0]
+        for i in flat:
+            log.warning("BRISQUE: %s is a constant image; scored as the worst training score", images[i][0])
+        rest = [i for i in range(len(images)) if i not in set(flat)]
+        scores = np.full(len(images), float(scaling["worst_score"]))
+        if rest:
+            scores[rest] = predict_brisque(np.stack([brisque_features(images[i][1], images[i][0]) for i in rest]),
+                                           str(Path(models) / "brisque_svr.txt"), scaling)
+        return scores
     raise UserError(f"unknown classical method {method!r} (known: {', '.join(METHODS)})")
 
 
