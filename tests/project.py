@@ -3,6 +3,7 @@
 import os
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -29,3 +30,14 @@ def run(args, cwd, venv_bin, check=True, path_prefix="", **env):
     if check and proc.returncode != 0:
         pytest.fail(f"{' '.join(map(str, args))} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
     return proc
+
+
+def init_dvc(work, venv_bin):
+    """A DVC repository (no git) in a project copy, with the project's own DVC settings."""
+    import shutil
+
+    run([venv_bin / "dvc", "init", "--no-scm", "-q"], work, venv_bin)
+    root = Path(__file__).resolve().parents[1]
+    shutil.copy2(root / ".dvc/config", work / ".dvc/config")
+    shutil.copy2(root / ".dvcignore", work / ".dvcignore")
+    run([venv_bin / "dvc", "config", "core.no_scm", "true"], work, venv_bin)

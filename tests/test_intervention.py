@@ -54,6 +54,20 @@ def test_intervention_table_hand_computed(tmp_path, test_cfg):
     table = intervention_table([str(path)], test_cfg).set_index("dataset")
     assert table.loc["a", "right"] == 0.75 and table.loc["a", "right_worse"] == 0.75
     assert np.isnan(table.loc["a", "right_better"])  # no edit wrote a degradation out
-    assert table.loc["a", "mean_shift"] == pytest.approx((30 * 1.0 - 10 * 0.5) / 40)
+    assert table.loc["a", "mean_shift"] == pytest.approx((30 * 1.0 - 10 * 0.5) / 40)  # one edit per image here
     assert table.loc["a", "right_lo"] < 0.75 < table.loc["a", "right_hi"]
     assert table.loc["average", "right"] == 0.75
+
+
+def test_each_image_counts_once_whatever_its_number_of_edits(tmp_path, test_cfg):
+    path = tmp_path / "two_stage/seed0/a.csv"
+    path.parent.mkdir(parents=True)
+    rows = [{"name": "many", "feature": "blur", "from": "none", "to": "severe", "direction": -1, "score_before": 4.0,
+             "score_after": 3.0, "shift": -1.0, "right": True}] * 6
+    rows += [{"name": f"one{i}", "feature": "noise", "from": "none", "to": "severe", "direction": -1,
+              "score_before": 4.0, "score_after": 4.0, "shift": 0.0, "right": False} for i in range(3)]
+    pd.DataFrame(rows).to_csv(path, index=False)
+    table = intervention_table([str(path)], test_cfg).set_index("dataset")
+    assert table.loc["a", "right"] == pytest.approx(1 / 4)  # images: 1, 0, 0, 0
+    assert table.loc["a", "right_worse"] == pytest.approx(6 / 9)  # edits
+    assert table.loc["a", "right_lo"] <= 0.25 <= table.loc["a", "right_hi"]

@@ -3,12 +3,13 @@
 import json
 import os
 import re
+import shutil
 import subprocess
 
 import numpy as np
 import pandas as pd
 import pytest
-from project import copy_project, run
+from project import copy_project, init_dvc, run
 
 CONFIG = "config/test.yaml"
 TABLE = "results/tables/table1_correlations.csv"
@@ -87,13 +88,21 @@ def test_single_figure_rebuilds_alone(snakemake_run, venv_bin):
 def test_dvc_repro_builds_the_same_artifacts(root, snakemake_run, tmp_path, venv_bin):
     work = copy_project(root, tmp_path)
     run([venv_bin / "reasoniqa", "dvc-yaml", "--config", CONFIG], work, venv_bin)
-    run([venv_bin / "dvc", "init", "--no-scm", "-q"], work, venv_bin)
+    init_dvc(work, venv_bin)
     run([venv_bin / "dvc", "repro"], work, venv_bin)
     for rel in ("results/metrics.json", TABLE, "resources/synth_koniq/manifest.csv",
                 "results/tables/stage1_feature_accuracy.csv", "results/tables/feature_validation.csv"):
         assert (work / rel).read_bytes() == (snakemake_run / rel).read_bytes(), rel
     again = run([venv_bin / "dvc", "repro"], work, venv_bin)
     assert "Data and pipelines are up to date" in again.stdout
+    plan = [venv_bin / "snakemake", "-n", "--cores", "1", "--configfile", CONFIG]
+    assert "Nothing to be done" in _output(run(plan, work, venv_bin))  # dvc repro -> snakemake: no-op
+    # outputs lost, then restored from the DVC cache: still nothing to do for either tool
+    (work / TABLE).unlink()
+    shutil.rmtree(work / "results/adapters/one_stage/seed0")
+    run([venv_bin / "dvc", "checkout"], work, venv_bin)
+    assert "Nothing to be done" in _output(run(plan, work, venv_bin))
+    assert "Data and pipelines are up to date" in run([venv_bin / "dvc", "status"], work, venv_bin).stdout
     shown = run([venv_bin / "dvc", "metrics", "show"], work, venv_bin).stdout
     assert "srcc" in shown and "instability" in shown
     run([venv_bin / "dvc", "plots", "show", "-o", "dvc_plots"], work, venv_bin)
@@ -115,6 +124,38 @@ def test_dvc_repro_builds_the_same_artifacts(root, snakemake_run, tmp_path, venv
     assert "synthesize__" not in status
     status = _status_after_edit(work, "evaluate", "bootstrap", 150, [venv_bin / "dvc", "status"], venv_bin)
     assert "correlations__" in status and "train__" not in status
+
+
+def _output(proc):
+    return proc.stdout + proc.stderr
+
+
+def test_a_snakemake_run_recorded_in_dvc_is_a_no_op_for_both(snakemake_run, tmp_path, venv_bin):
+    """Snakemake run -> dvc commit -> neither tool has anything to do; real edits still rerun."""
+    work = tmp_path / "copy"
+    shutil.copytree(snakemake_run, work, symlinks=True)  # copy2: modification times kept
+    run([venv_bin / "reasoniqa", "dvc-yaml", "--config", CONFIG], work, venv_bin)
+    init_dvc(work, venv_bin)
+    run([venv_bin / "dvc", "commit", "-f", "-q"], work, venv_bin)
+    plan = [venv_bin / "snakemake", "-n", "--cores", "1", "--configfile", CONFIG]
+    assert "Nothing to be done" in _output(run(plan, work, venv_bin))
+    assert "Data and pipelines are up to date" in run([venv_bin / "dvc", "status"], work, venv_bin).stdout
+    # a deleted output: both rebuild it, and only what depends on it
+    (work / FIGURE).unlink()
+    planned = _output(run(plan, work, venv_bin))
+    assert re.search(r"^plot_scatter\s+1$", planned, re.M) and not re.search(r"^train\s", planned, re.M)
+    status = run([venv_bin / "dvc", "status"], work, venv_bin).stdout
+    assert "plot_scatter__" in status and "train__" not in status
+    # a changed input image: DVC sees the dataset's content change
+    from PIL import Image
+
+    image = sorted((work / "resources/synth_spaq/images").iterdir())[0]
+    pixels = np.asarray(Image.open(image)).copy()
+    pixels[0, 0] = 255 - pixels[0, 0]
+    image.unlink()  # a new file: the cached original stays intact (the workspace file may be a hard link to it)
+    Image.fromarray(pixels).save(image)
+    status = run([venv_bin / "dvc", "status"], work, venv_bin).stdout
+    assert "synthesize__synth_spaq" in status and "features__features-synth_spaq" in status
 
 
 def _status_after_edit(work, section, key, value, command, venv_bin):

@@ -88,10 +88,11 @@ def intervene(cfg: dict, method: str, model, processor, paths: list[str], descri
 
 
 def intervention_table(files: list[str], cfg: dict):
-    """Per (method, dataset) and an average row per method: edits scored, the share that moved the
-    score in the expected direction (all edits; degradations written in; written out) and the mean shift
-    toward the expected direction (1-5 scale), means over seeds; 95% two-level bootstrap intervals over
-    seeds and images (an image's value: the mean over its edits)."""
+    """Per (method, dataset) and an average row per method: edits scored; `right`, the share of an
+    image's edits that moved the score in the expected direction, and `mean_shift`, its mean shift toward
+    that direction (1-5 scale), both averaged over images (each image counts once) and seeds, with 95%
+    two-level bootstrap intervals over seeds and images; `right_worse` / `right_better`: the share over
+    all edits that wrote a degradation in / out."""
     import pandas as pd
 
     from reasoniqa import UserError
@@ -117,8 +118,9 @@ def intervention_table(files: list[str], cfg: dict):
         row = {"method": method, "dataset": dataset, "seeds": len(frames), "images": len(names),
                "edits": int(np.mean([len(f) for f in frames]))}
         for column, values in (("right", per_image["right"]), ("mean_shift", per_image["toward"])):
+            # the estimate the intervals resample: each image counts once, whatever its number of edits
             dists[(method, dataset, column)] = dist = resamples.mean(values)
-            row[column] = float(np.mean([f[column if column == "right" else "toward"].mean() for f in frames]))
+            row[column] = float(values.mean(1).mean())
             row[f"{column}_lo"], row[f"{column}_hi"] = percentile_interval(dist, ev["confidence"])
         row["right_worse"] = float(np.mean([f.loc[f["direction"] < 0, "right"].mean() for f in frames]))
         row["right_better"] = float(np.mean([f.loc[f["direction"] > 0, "right"].mean() for f in frames]))
