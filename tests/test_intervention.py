@@ -71,3 +71,22 @@ def test_each_image_counts_once_whatever_its_number_of_edits(tmp_path, test_cfg)
     assert table.loc["a", "right"] == pytest.approx(1 / 4)  # images: 1, 0, 0, 0
     assert table.loc["a", "right_worse"] == pytest.approx(6 / 9)  # edits
     assert table.loc["a", "right_lo"] <= 0.25 <= table.loc["a", "right_hi"]
+
+
+def test_a_description_naming_a_level_twice_is_edited_everywhere():
+    text = "Edges are sharp, edges are sharp, and grain is severe."
+    blur = [e for e in edits(text) if e["feature"] == "blur"]
+    assert [e["to"] for e in blur] == ["severe"]
+    assert "sharp" not in blur[0]["description"].lower() and parse(blur[0]["description"])["blur"] == "severe"
+
+
+def test_seeds_that_edited_different_images_are_combined(tmp_path, test_cfg):
+    for seed, names in ((0, ["x", "y"]), (1, ["y", "z"])):
+        path = tmp_path / f"two_stage/seed{seed}/a.csv"
+        path.parent.mkdir(parents=True)
+        pd.DataFrame([{"name": n, "feature": "blur", "from": "none", "to": "severe", "direction": -1,
+                       "score_before": 4.0, "score_after": 3.0, "shift": -1.0, "right": True} for n in names]
+                     ).to_csv(path, index=False)
+    files = [str(tmp_path / f"two_stage/seed{s}/a.csv") for s in (0, 1)]
+    table = intervention_table(files, test_cfg).set_index("dataset")
+    assert table.loc["a", "seeds"] == 2 and table.loc["a", "images"] == 3 and table.loc["a", "right"] == 1.0

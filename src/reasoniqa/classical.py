@@ -55,7 +55,9 @@ def brisque_features(image, name: str = "image") -> np.ndarray:
 
     from brisque import BRISQUE
 
-    extractor = BRISQUE()
+    # The feature methods are stateless; BRISQUE() itself would load the package's default model, whose
+    # normalization ships as a pickle: an instance without __init__ never opens it.
+    extractor = object.__new__(BRISQUE)
     g = gray(image) / 255.0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # undefined statistics are caught below
@@ -82,11 +84,12 @@ def _mscn(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _patches(x: np.ndarray, size: int) -> np.ndarray:
-    """[P, size*size] overlapping patches (stride size/2)."""
+    """[rows, cols, size*size] overlapping patches (stride size/2)."""
     from numpy.lib.stride_tricks import sliding_window_view
 
     step = max(size // 2, 1)
-    return sliding_window_view(x, (size, size))[::step, ::step].reshape(-1, size * size)
+    grid = sliding_window_view(x, (size, size))[::step, ::step]
+    return grid.reshape(grid.shape[0], grid.shape[1], size * size)
 
 
 def _aggd_fit(x: np.ndarray) -> np.ndarray:
@@ -105,23 +108,32 @@ def _aggd_fit(x: np.ndarray) -> np.ndarray:
 
 
 def _scale_features(image: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """[P, 18] features per patch at one scale (GGD of the MSCN map: alpha and variance; AGGD of its
-    four neighbour products) and [P] patch sharpness (mean local deviation)."""
+    """[rows, cols, 18] features per patch at one scale (GGD of the MSCN map: alpha and variance; AGGD
+    of its four neighbour products) and [rows, cols] patch sharpness (mean local deviation)."""
     mscn, sigma = _mscn(image)
     products = [mscn * np.roll(mscn, shift, axis=(0, 1)) for shift in ((0, 1), (1, 0), (1, 1), (1, -1))]
-    base = _aggd_fit(_patches(mscn, size))
+    grid = _patches(mscn, size)
+    rows, cols = grid.shape[:2]
+
+    def fit(patches):
+        return _aggd_fit(patches.reshape(rows * cols, -1))
+
+    base = fit(grid)
     feats = [base[:, [0]], ((base[:, 2] + base[:, 3]) / 2)[:, None]]  # symmetric: alpha, variance
-    feats += [_aggd_fit(_patches(p, size)) for p in products]
-    return np.concatenate(feats, 1), _patches(sigma, size).mean(1)
+    feats += [fit(_patches(p, size)) for p in products]
+    return np.concatenate(feats, 1).reshape(rows, cols, -1), _patches(sigma, size).mean(-1)
 
 
 def niqe_features(image, patch: int) -> tuple[np.ndarray, np.ndarray]:
-    """[P, 36] patch features at full and half scale (same patch grid) and [P] sharpness."""
+    """[P, 36] patch features at full and half scale and [P] sharpness. The half-scale patch at grid
+    position (r, c) covers the same pixels as the full-scale one (half the size, half the stride); the
+    grids are cut to their common rows and columns."""
     g = gray(image)
     full, sharpness = _scale_features(g, patch)
     half, _ = _scale_features(half_scale(g), max(patch // 2, 2))
-    n = min(len(full), len(half))
-    return np.concatenate([full[:n], half[:n]], 1), sharpness[:n]
+    rows, cols = min(full.shape[0], half.shape[0]), min(full.shape[1], half.shape[1])
+    feats = np.concatenate([full[:rows, :cols], half[:rows, :cols]], -1)
+    return feats.reshape(rows * cols, -1), sharpness[:rows, :cols].reshape(-1)
 
 
 def fit_niqe(images, patch: int, sharpness: float = 0.75) -> dict:
@@ -207,9 +219,15 @@ def fit_models(cfg: dict, train_dirs: list[str], out: str, progress: bool = True
     frames = [load_manifest(d, split="train")[0] for d in train_dirs]
     paths = [p for f in frames for p in f["path"]]
     scores = np.concatenate([f["score"].to_numpy(float) for f in frames])
-    feats = np.stack([brisque_features(load_image(p), p)
-                      for p in tqdm(paths, desc="BRISQUE features", disable=not progress)])
-    svr, scaling = fit_brisque(feats, scores)
+    feats, kept = [], []
+    for i, p in enumerate(tqdm(paths, desc="BRISQUE features", disable=not progress)):
+        image = load_image(p)
+        if np.ptp(np.asarray(image)) == 0:  # no local statistics to learn from
+            log.warning("BRISQUE: %s is a constant image; left out of the SVR's training set", p)
+            continue
+        feats.append(brisque_features(image, p))
+        kept.append(i)
+    svr, scaling = fit_brisque(np.stack(feats), scores[kept])
     scaling["worst_score"] = float(scores.min())
     crops = pristine_crops(cfg, c["niqe_crop"], c["niqe_crops_per_photo"], c["seed"])
     niqe = fit_niqe(crops, c["niqe_patch"])
@@ -241,10 +259,10 @@ def score_images(method: str, paths: list[str], models: str, progress: bool = Tr
         # so its BRISQUE features are undefined; it gets the lowest score of the training split, logged.
         scaling = json.loads((Path(models) / "brisque_scaling.json").read_text())
         images = list(images)
-        flat = [i for i, (_, im) in enumerate(images) if np.ptp(np.asarray(im)) == 0]
-        for i in flat:
+        flat_set = {i for i, (_, im) in enumerate(images) if np.ptp(np.asarray(im)) == 0}
+        for i in sorted(flat_set):
             log.warning("BRISQUE: %s is a constant image; scored as the worst training score", images[i][0])
-        rest = [i for i in range(len(images)) if i not in set(flat)]
+        rest = [i for i in range(len(images)) if i not in flat_set]
         scores = np.full(len(images), float(scaling["worst_score"]))
         if rest:
             scores[rest] = predict_brisque(np.stack([brisque_features(images[i][1], images[i][0]) for i in rest]),

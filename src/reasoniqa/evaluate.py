@@ -12,7 +12,8 @@ import numpy as np
 
 from reasoniqa import UserError
 from reasoniqa.io import write_json, write_table
-from reasoniqa.metrics import Resamples, correlations, per_seed_correlation, percentile_interval
+from reasoniqa.metrics import (Resamples, correlations, draw_seed_weights, per_seed_correlation,
+                               percentile_interval)
 
 # <method>/seed<S>/[t<temperature>/]<dataset>.<ext>: the layout of predictions, samples and analyses
 PRED_PATH = re.compile(r"(?P<method>[^/]+)/seed(?P<seed>\d+)/(?:t(?P<temperature>\d+(?:\.\d+)?)/)?"
@@ -24,7 +25,7 @@ WITH_INTERVALS = ("srcc", "plcc")  # bootstrapped; the logistic fit is too slow 
 def parse_prediction_path(path: str) -> dict:
     m = PRED_PATH.search(Path(path).as_posix())
     if not m:
-        raise UserError(f"prediction file {path} is not named <method>/seed<S>/<dataset>.csv")
+        raise UserError(f"{path} is not named <method>/seed<S>/[t<temperature>/]<dataset>.csv|jsonl|json")
     key = {"method": m["method"], "seed": int(m["seed"]), "dataset": m["dataset"]}
     if m["temperature"] is not None:
         key["temperature"] = float(m["temperature"])
@@ -85,6 +86,7 @@ def table1(groups: dict, cfg: dict):
         # Independent resamples per dataset, the same ones for every method of a dataset (paired).
         seed = ev["seed"] * 1000 + datasets.index(dataset)
         preds, target = _seed_matrix(frame), frame["score"].to_numpy(float)
+        weights = draw_seed_weights(len(preds), ev["bootstrap"], ev["seed"])  # shared by the test sets
         per_seed = [correlations(p, target) for p in preds]
         row = {"method": method, "dataset": dataset, "seeds": len(preds), "n": len(frame)}
         row.update({m: float(np.mean([c[m] for c in per_seed])) for m in CORRELATIONS if m != "plcc_fit"})
@@ -100,15 +102,14 @@ def table1(groups: dict, cfg: dict):
             ours = _seed_matrix(frame.set_index("name").loc[names])
             theirs = _seed_matrix(ref_frame.set_index("name").loc[names])
             t = frame.set_index("name").loc[names, "score"].to_numpy(float)
-            paired = Resamples(len(preds), len(t), ev["bootstrap"], seed)
-        resamples = Resamples(len(preds), len(frame), ev["bootstrap"], seed)
+            paired = Resamples(len(preds), len(t), ev["bootstrap"], seed, weights)
+        resamples = Resamples(len(preds), len(frame), ev["bootstrap"], seed, weights)
         for kind in WITH_INTERVALS:
             dists[(method, dataset, kind)] = dist = resamples.correlation(preds, target, kind)
             row[f"{kind}_lo"], row[f"{kind}_hi"] = percentile_interval(dist, ev["confidence"])
             if ref_frame is None:
                 continue
-            dists[(method, dataset, f"d_{kind}")] = diff = (paired.correlation(ours, t, kind)
-                                                            - paired.correlation(theirs, t, kind))
+            dists[(method, dataset, f"d_{kind}")] = diff = paired.paired_difference(ours, theirs, kind, t)
             everything = np.arange(len(t))
             seed_diffs = (per_seed_correlation(ours, t, everything, kind)
                           - per_seed_correlation(theirs, t, everything, kind))
@@ -118,8 +119,7 @@ def table1(groups: dict, cfg: dict):
                 single = Resamples(1, len(t), ev["bootstrap"], seed)
                 seed_row[f"d_{kind}"] = float(seed_diffs[i])
                 seed_row[f"d_{kind}_lo"], seed_row[f"d_{kind}_hi"] = percentile_interval(
-                    single.correlation(ours[i:i + 1], t, kind) - single.correlation(theirs[i:i + 1], t, kind),
-                    ev["confidence"])
+                    single.paired_difference(ours[i:i + 1], theirs[i:i + 1], kind, t), ev["confidence"])
         rows.append(row)
         per_seed_rows += seed_rows
     table = pd.DataFrame(rows)

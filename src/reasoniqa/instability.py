@@ -21,6 +21,13 @@ import numpy as np
 from reasoniqa.sampling import NO_LEVEL
 
 MEASURES = ("instability", "disagreement", "valid_share")  # each with a two-level bootstrap interval
+PER_IMAGE = {"instability": "unstable", "disagreement": "disagreement", "valid_share": "valid_share"}
+
+
+def temperature_tag(t: float) -> str:
+    """Folder of the samples drawn at temperature t (t0.1, t1, t0.05): up to three decimals, which the
+    prediction-path pattern reads back; the config's temperatures must differ at that precision."""
+    return "t" + f"{float(t):.3f}".rstrip("0").rstrip(".")
 
 
 def answer_stats(level_lists: list[list[str]], words: list[str], weights) -> dict:
@@ -57,7 +64,7 @@ def instability_table(sample_files: list[str], cfg: dict):
 
     from reasoniqa.evaluate import parse_prediction_path
     from reasoniqa.io import read_jsonl
-    from reasoniqa.metrics import Resamples, percentile_interval
+    from reasoniqa.metrics import Resamples, draw_seed_weights, percentile_interval
 
     ev, words, weights = cfg["evaluate"], cfg["levels"]["words"], cfg["levels"]["weights"]
     default_t = cfg["instability"]["temperature"]
@@ -75,16 +82,17 @@ def instability_table(sample_files: list[str], cfg: dict):
             from reasoniqa import UserError
 
             raise UserError(f"the seeds of {method} on {dataset} sampled different images")
-        stacked = {m: np.stack([s[m] for _, _, s in seeds]) for m in ("unstable", "disagreement", "valid_share")}
-        resamples = Resamples(len(seeds), stacked["unstable"].shape[1], ev["bootstrap"],
-                              ev["seed"] * 1000 + datasets.index(dataset))
+        stacked = {measure: np.stack([s[PER_IMAGE[measure]] for _, _, s in seeds]) for measure in MEASURES}
+        n = stacked["instability"].shape[1]
+        resamples = Resamples(len(seeds), n, ev["bootstrap"], ev["seed"] * 1000 + datasets.index(dataset),
+                              draw_seed_weights(len(seeds), ev["bootstrap"], ev["seed"]))
         row = {"method": method, "temperature": float(temperature), "dataset": dataset, "seeds": len(seeds),
-               "n": stacked["unstable"].shape[1], "k": cfg["instability"]["k"]}
-        for measure, values in zip(MEASURES, stacked.values()):
+               "n": n, "k": cfg["instability"]["k"]}
+        for measure, values in stacked.items():
             dists[(method, temperature, dataset, measure)] = dist = resamples.mean(values)
             row[measure] = _nanmean([_nanmean(v) for v in values])  # mean over seeds of each seed's mean
             row[f"{measure}_lo"], row[f"{measure}_hi"] = percentile_interval(dist, ev["confidence"])
-        row["rated"] = float(np.isfinite(stacked["unstable"]).mean())
+        row["rated"] = float(np.isfinite(stacked["instability"]).mean())
         row["entropy_bits"] = _nanmean([_nanmean(s["entropy"]) for _, _, s in seeds])
         row["score_spread"] = _nanmean([_nanmean(s["spread"]) for _, _, s in seeds])
         out.append(row)
@@ -94,7 +102,8 @@ def instability_table(sample_files: list[str], cfg: dict):
         avg = {"method": method, "temperature": temperature, "dataset": "average", "seeds": int(part["seeds"].min()),
                "n": int(part["n"].sum()), "k": int(part["k"].iloc[0])}
         for measure in MEASURES:
-            avg[measure] = _nanmean(part[measure])
+            # undefined on any test set (no image with two valid answers): no average, as for its interval
+            avg[measure] = float(part[measure].mean(skipna=False))
             avg[f"{measure}_lo"], avg[f"{measure}_hi"] = percentile_interval(
                 np.mean([dists[(method, temperature, d, measure)] for d in part["dataset"]], axis=0),
                 ev["confidence"])

@@ -24,16 +24,13 @@ EDITABLE = {"blur": ("severe", "none"), "noise": ("severe", "none"), "compressio
 
 
 def _replace_phrase(text: str, feature: str, level: str, new_level: str) -> str:
-    """The description with the phrase naming `feature` at `level` replaced by the first phrase of
+    """The description with every phrase naming `feature` at `level` replaced by the first phrase of
     `new_level` (a capital kept where the phrase starts a sentence)."""
-    low = text.lower()
-    for phrase in PHRASES[feature][level]:
-        at = low.find(phrase)
-        if at >= 0:
-            new = PHRASES[feature][new_level][0]
-            new = new.capitalize() if text[at].isupper() else new
-            return text[:at] + new + text[at + len(phrase):]
-    raise ValueError(f"no phrase for {feature}={level} in {text!r}")
+    import re
+
+    new = PHRASES[feature][new_level][0]
+    pattern = re.compile("|".join(re.escape(p) for p in PHRASES[feature][level]), re.IGNORECASE)
+    return pattern.sub(lambda m: new.capitalize() if m.group(0)[0].isupper() else new, text)
 
 
 def edits(description: str) -> list[dict]:
@@ -46,9 +43,13 @@ def edits(description: str) -> list[dict]:
         if level is None:
             continue
         for target, direction in ((worst, -1), (best, +1)):
-            if level != target:
+            if level == target:
+                continue
+            edited = _replace_phrase(description, feature, level, target)
+            changed = parse(edited)
+            if changed[feature] == target and all(changed[f] == named[f] for f in named if f != feature):
                 out.append({"feature": feature, "from": level, "to": target, "direction": direction,
-                            "description": _replace_phrase(description, feature, level, target)})
+                            "description": edited})
     return out
 
 
@@ -95,9 +96,8 @@ def intervention_table(files: list[str], cfg: dict):
     all edits that wrote a degradation in / out."""
     import pandas as pd
 
-    from reasoniqa import UserError
     from reasoniqa.evaluate import parse_prediction_path
-    from reasoniqa.metrics import Resamples, percentile_interval
+    from reasoniqa.metrics import Resamples, draw_seed_weights, percentile_interval
 
     ev = cfg["evaluate"]
     groups: dict = {}
@@ -109,18 +109,19 @@ def intervention_table(files: list[str], cfg: dict):
     datasets = sorted({d for _, d in groups})
     rows, dists = [], {}
     for (method, dataset), frames in sorted(groups.items()):
-        names = sorted(set(frames[0]["name"]))
-        if any(sorted(set(f["name"])) != names for f in frames):
-            raise UserError(f"the seeds of {method} on {dataset} edited different images")
+        # Each seed edits the descriptions it wrote itself, so the images with an editable description
+        # differ between seeds: an image a seed did not edit is missing (NaN) for that seed.
+        names = sorted(set().union(*(set(f["name"]) for f in frames)))
         per_image = {c: np.stack([f.groupby("name")[c].mean().reindex(names).to_numpy(float) for f in frames])
                      for c in ("right", "toward")}
-        resamples = Resamples(len(frames), len(names), ev["bootstrap"], ev["seed"] * 1000 + datasets.index(dataset))
+        resamples = Resamples(len(frames), len(names), ev["bootstrap"], ev["seed"] * 1000 + datasets.index(dataset),
+                              draw_seed_weights(len(frames), ev["bootstrap"], ev["seed"]))
         row = {"method": method, "dataset": dataset, "seeds": len(frames), "images": len(names),
                "edits": int(np.mean([len(f) for f in frames]))}
         for column, values in (("right", per_image["right"]), ("mean_shift", per_image["toward"])):
             # the estimate the intervals resample: each image counts once, whatever its number of edits
             dists[(method, dataset, column)] = dist = resamples.mean(values)
-            row[column] = float(values.mean(1).mean())
+            row[column] = float(np.mean(np.nanmean(values, axis=1)))
             row[f"{column}_lo"], row[f"{column}_hi"] = percentile_interval(dist, ev["confidence"])
         row["right_worse"] = float(np.mean([f.loc[f["direction"] < 0, "right"].mean() for f in frames]))
         row["right_better"] = float(np.mean([f.loc[f["direction"] > 0, "right"].mean() for f in frames]))

@@ -75,6 +75,14 @@ def resampled_correlation(preds: np.ndarray, target: np.ndarray, idx: np.ndarray
     return per_seed_correlation(preds, target, idx, kind).mean(axis=0)
 
 
+def draw_seed_weights(n_seeds: int, resamples: int, seed: int) -> np.ndarray:
+    """[B, S] share of each training seed among a resample's seeds drawn with replacement. A trained
+    seed is one model used on every test set, so one draw serves all test sets of a table (the average
+    row's interval then carries the seed effect once, not as if it were independent per test set)."""
+    draws = np.random.default_rng([seed, n_seeds]).integers(0, n_seeds, (resamples, n_seeds))
+    return np.stack([np.bincount(d, minlength=n_seeds) for d in draws]) / n_seeds if resamples else np.zeros((0, n_seeds))
+
+
 class Resamples:
     """Two-level bootstrap resamples: seeds drawn with replacement, then images drawn with replacement.
 
@@ -84,11 +92,16 @@ class Resamples:
     resamples one level only; the same object given to several methods makes paired differences
     (same images, same seeds)."""
 
-    def __init__(self, n_seeds: int, n_images: int, resamples: int, seed: int):
+    def __init__(self, n_seeds: int, n_images: int, resamples: int, seed: int, seed_weights: np.ndarray | None = None):
         rng = np.random.default_rng(seed)
         self.images = rng.integers(0, n_images, (resamples, n_images))
-        draws = rng.integers(0, n_seeds, (resamples, n_seeds))
-        self.seed_weights = np.stack([np.bincount(d, minlength=n_seeds) for d in draws]) / n_seeds
+        self.seed_weights = draw_seed_weights(n_seeds, resamples, seed) if seed_weights is None else seed_weights
+
+    def paired_difference(self, ours: np.ndarray, theirs: np.ndarray, kind: str, target: np.ndarray) -> np.ndarray:
+        """Bootstrap distribution of ours - theirs (both [S, N], same seeds and images): the per-seed
+        differences are combined, so a seed undefined for one side is left out of both."""
+        return self.combine(per_seed_correlation(ours, target, self.images, kind)
+                            - per_seed_correlation(theirs, target, self.images, kind))
 
     def combine(self, per_seed: np.ndarray) -> np.ndarray:
         """[S, B] per-seed statistics on the image resamples -> [B] two-level bootstrap distribution

@@ -118,31 +118,44 @@ def render(snapshot: str | Path) -> dict[str, str]:
     """{block name: Markdown} from a snapshot folder."""
     import pandas as pd
 
+    missing = [file for file, _ in RENDERERS.values() if not (Path(snapshot) / file).is_file()]
+    if missing:
+        raise UserError(f"{snapshot}/{missing[0]} does not exist: make the snapshot with `reasoniqa readme`")
     return {name: fn(pd.read_csv(Path(snapshot) / file)) for name, (file, fn) in RENDERERS.items()}
 
 
 def config_digest(config: str | Path) -> str:
-    from reasoniqa.io import sha256_file
+    """SHA-256 of the config's content as the workflow reads it (defaults filled, keys sorted), so a
+    comment or a reordered key does not count as a change."""
+    import hashlib
+    import json
 
-    return sha256_file(config)
+    from reasoniqa.config import load_config
+
+    return hashlib.sha256(json.dumps(load_config(config), sort_keys=True).encode()).hexdigest()
 
 
 def take_snapshot(results: str | Path, snapshot: str | Path, config: str | Path) -> None:
     """Copy a finished run's tables into the snapshot folder, with the digest of the config that made them."""
     from reasoniqa.io import write_json
 
+    from reasoniqa.io import atomic_dir
+
     missing = [src for src in TABLES.values() if not (Path(results) / src).is_file()]
     if missing:
         raise UserError(f"{results}/{missing[0]} does not exist: run the workflow first ({len(missing)} tables missing)")
-    Path(snapshot).mkdir(parents=True, exist_ok=True)
-    for name, src in TABLES.items():
-        shutil.copy2(Path(results) / src, Path(snapshot) / name)
-    write_json(Path(snapshot) / "snapshot.json", {"config": str(config), "config_sha256": config_digest(config)})
+    digest = config_digest(config)  # a bad config fails here, before anything is replaced
+    with atomic_dir(snapshot) as tmp:
+        for name, src in TABLES.items():
+            shutil.copy2(Path(results) / src, Path(tmp) / name)
+        write_json(Path(tmp) / "snapshot.json", {"config": str(config), "config_sha256": digest})
 
 
 def update_readme(readme: str | Path, snapshot: str | Path) -> list[str]:
     """Rewrite the README's result blocks from the snapshot; the names of the blocks rewritten."""
     blocks = render(snapshot)
+    if not Path(readme).is_file():
+        raise UserError(f"no README at {readme}")
     text = Path(readme).read_text()
     found = [m["name"] for m in BLOCK.finditer(text)]
     unknown = sorted(set(found) - set(blocks))

@@ -12,26 +12,28 @@ from reasoniqa import UserError
 # Prompts and level words reach every step that builds a conversation or reads a level; the embedded
 # tokenizer is trained on them too (build_model).
 _CHAT = ["levels", "prompts"]
+# torch_threads changes float sums, hence outputs bit for bit, of every step that runs a model.
+_MODEL = ["model", "torch_threads"]
 RULE_CONFIG: dict[str, list[str]] = {
     "synthesize": ["datasets.{dataset}", "test_photos"],
     "fetch": ["datasets.{dataset}"],
     "prepare": ["datasets.{dataset}"],
     "features": [],  # pixels in, measurements out
     "calibrate": [],
-    "labels": [*_CHAT, "labels"],
+    "labels": [*_CHAT, "labels", "predict", *_MODEL],  # predict and model: the optional teacher VLM
     "validate_features": [],
     "datasets_overview": ["datasets"],
-    "build_model": ["model", *_CHAT],
-    "train": ["train", "model", *_CHAT],
-    "train_stage1": ["train", "model", *_CHAT],
-    "merge_stage1": ["model"],
-    "train_stage2": ["train", "model", *_CHAT],
+    "build_model": [*_MODEL, *_CHAT],
+    "train": ["train", *_MODEL, *_CHAT],
+    "train_stage1": ["train", *_MODEL, *_CHAT],
+    "merge_stage1": _MODEL,
+    "train_stage2": ["train", *_MODEL, *_CHAT],
     "fit_classical": ["classical", "test_photos"],
     "classical_split": [],  # the fitted models carry their config
-    "score_split": ["predict", "model", *_CHAT],
-    "sample_split": ["instability", "predict", "model", *_CHAT],
-    "analyze_split": ["analysis", "model", *_CHAT],
-    "intervene_split": ["intervention", "predict", "model", *_CHAT],
+    "score_split": ["predict", *_MODEL, *_CHAT],
+    "sample_split": ["instability", "predict", *_MODEL, *_CHAT],
+    "analyze_split": ["analysis", *_MODEL, *_CHAT],
+    "intervene_split": ["intervention", "predict", *_MODEL, *_CHAT],
     "intervention": ["evaluate"],
     "correlations": ["evaluate"],
     "instability": ["evaluate", "instability", "levels"],

@@ -15,7 +15,7 @@ from reasoniqa.batching import batch_starts
 from reasoniqa.images import load_image
 from reasoniqa.prompts import describe_and_rate_prompt, describe_prompt, infer_prompt, rate_prompt
 
-NO_LEVEL = "none"  # a sampled answer that names no level word (counts as a distinct answer)
+NO_LEVEL = "none"  # an answer that names no level (left out of the instability measures, counted as invalid)
 
 
 def sample_from_prefix(model, inputs: dict, k: int, max_new_tokens: int, sampling: dict, pad_token_id: int,
@@ -76,6 +76,12 @@ def sample_continuations(model, processor, prompts: list[str], image_paths: list
     return out
 
 
+def description_part(text: str, answer_prefix: str) -> str:
+    """What a describe-and-rate answer says before it names the quality (the whole text if it never does)."""
+    at = text.lower().find(answer_prefix.lower())
+    return (text if at < 0 else text[:at]).strip()
+
+
 def parse_level(text: str, words: list[str], answer_prefix: str | None = None) -> str:
     """The level an answer gives: its first word, when that is a level word (the position Q-Align reads).
     With `answer_prefix` (describe-and-rate answers), the first word after the last occurrence of the
@@ -108,7 +114,7 @@ def sample_answers(cfg: dict, method: str, model, processor, paths: list[str], t
         answers = sample_continuations(model, processor, [describe_and_rate_prompt(cfg)] * n, paths,
                                        max_new_tokens=max_new + ins["rating_tokens"], **common)
         return [{"levels": [parse_level(a, words, prefix) for a in row],
-                 "descriptions": [a.split(prefix)[0].strip() for a in row]} for row in answers]
+                 "descriptions": [description_part(a, prefix) for a in row]} for row in answers]
     if method == "two_stage":
         with model.disable_adapter():  # stage 1 (merged) samples K descriptions per image ...
             descriptions = sample_continuations(model, processor, [describe_prompt(cfg)] * n, paths,

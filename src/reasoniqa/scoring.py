@@ -14,6 +14,7 @@ from reasoniqa.batching import batch_starts
 from reasoniqa.images import load_image
 from reasoniqa.levels import expected_score, level_token_ids
 from reasoniqa.prompts import describe_and_rate_prompt, describe_prompt, infer_prompt, rate_prompt
+from reasoniqa.sampling import description_part
 
 
 def load_method_model(cfg: dict, base: str, adapter: str | None, attn: str | None = None):
@@ -66,11 +67,6 @@ def generate_texts(model, processor, prompts: list[str], image_paths: list[str] 
     return texts
 
 
-def _description_part(text: str, answer_prefix: str) -> str:
-    """What a one-stage describe-and-rate answer says before it names the quality."""
-    return text.split(answer_prefix)[0].strip()
-
-
 def predict_paths(cfg: dict, method: str, model, processor, paths: list[str], progress: bool = True) -> dict:
     """Descriptions (where the method writes one) and level probabilities for image files."""
     words, bs = cfg["levels"]["words"], cfg["predict"]["batch_size"]
@@ -82,7 +78,7 @@ def predict_paths(cfg: dict, method: str, model, processor, paths: list[str], pr
         lead = describe_and_rate_prompt(cfg)
         raw = generate_texts(model, processor, [lead] * len(paths), paths, bs, cfg["predict"]["max_new_tokens"],
                              progress)
-        descriptions = [_description_part(t, prefix) for t in raw]
+        descriptions = [description_part(t, prefix) for t in raw]
         prompts = [f"{lead} {d} {prefix}" for d in descriptions]
         probs = level_probabilities(model, processor, prompts, paths, words, bs, progress)
     elif method == "two_stage":

@@ -46,16 +46,17 @@ DESCRIBED_PREDICTIONS = expand(
 )
 
 
-def temperature_tag(t):
-    """Folder of the samples drawn at temperature t: t0.1, t1, ..."""
-    return f"t{float(t):g}"
-
+from reasoniqa.instability import temperature_tag
 
 # Table 2's temperature and the temperature curve's, each sampled once.
 TEMPERATURES = sorted(
     {float(t) for t in config["instability"]["temperatures"]}
     | {float(config["instability"]["temperature"])}
 )
+if len({temperature_tag(t) for t in TEMPERATURES}) < len(TEMPERATURES):
+    raise ValueError(
+        f"instability.temperatures {TEMPERATURES} must differ in their first three decimals"
+    )
 SAMPLE_FILES = "results/samples/{method}/seed{seed}/{tag}/{dataset}.jsonl"
 SAMPLES = expand(
     SAMPLE_FILES,
