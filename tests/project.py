@@ -33,7 +33,8 @@ def run(args, cwd, venv_bin, check=True, path_prefix="", **env):
 
 
 def init_dvc(work, venv_bin):
-    """A DVC repository (no git) in a project copy, with the project's own DVC settings."""
+    """A DVC repository (no git) in a project copy, with the project's own DVC settings (.dvc/config,
+    .dvcignore)."""
     import shutil
 
     run([venv_bin / "dvc", "init", "--no-scm", "-q"], work, venv_bin)
