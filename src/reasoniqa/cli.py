@@ -208,10 +208,8 @@ def cmd_analyze_split(a):
 
 
 def cmd_intervene_split(a):
-    import pandas as pd
-
     from reasoniqa.data.manifest import load_manifest
-    from reasoniqa.intervention import intervene
+    from reasoniqa.intervention import edits_frame, intervene
     from reasoniqa.io import write_csv
     from reasoniqa.sampling import subset
     from reasoniqa.scoring import load_method_model
@@ -224,11 +222,7 @@ def cmd_intervene_split(a):
         frame = subset(frame, cfg["intervention"]["max_images"], cfg["intervention"]["seed"])
         descriptions = _descriptions_of(predictions, frame)
         rows = intervene(cfg, a.method, model, processor, list(frame["path"]), descriptions)
-        names = list(frame["name"])
-        table = pd.DataFrame([{"name": names[r.pop("image")], **{k: v for k, v in r.items() if k != "description"}}
-                              for r in rows],
-                             columns=["name", "feature", "from", "to", "direction", "score_before", "score_after",
-                                      "shift", "right"])
+        table = edits_frame(rows, list(frame["name"]))
         write_csv(out, table)
         log.info("%d edits of %d descriptions -> %s", len(table), len(frame), out)
 

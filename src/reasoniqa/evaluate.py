@@ -103,6 +103,7 @@ def table1(groups: dict, cfg: dict):
             theirs = _seed_matrix(ref_frame.set_index("name").loc[names])
             t = frame.set_index("name").loc[names, "score"].to_numpy(float)
             paired = Resamples(len(preds), len(t), ev["bootstrap"], seed, weights)
+            single = Resamples(1, len(t), ev["bootstrap"], seed)  # each seed alone, for the per-seed table
         resamples = Resamples(len(preds), len(frame), ev["bootstrap"], seed, weights)
         for kind in WITH_INTERVALS:
             dists[(method, dataset, kind)] = dist = resamples.correlation(preds, target, kind)
@@ -116,7 +117,6 @@ def table1(groups: dict, cfg: dict):
             row[f"d_{kind}"] = float(seed_diffs.mean())
             row[f"d_{kind}_lo"], row[f"d_{kind}_hi"] = percentile_interval(diff, ev["confidence"])
             for i, seed_row in enumerate(seed_rows):
-                single = Resamples(1, len(t), ev["bootstrap"], seed)
                 seed_row[f"d_{kind}"] = float(seed_diffs[i])
                 seed_row[f"d_{kind}_lo"], seed_row[f"d_{kind}_hi"] = percentile_interval(
                     single.paired_difference(ours[i:i + 1], theirs[i:i + 1], kind, t), ev["confidence"])

@@ -88,6 +88,16 @@ def intervene(cfg: dict, method: str, model, processor, paths: list[str], descri
     return rows
 
 
+EDIT_COLUMNS = ["name", "feature", "from", "to", "direction", "score_before", "score_after", "shift", "right"]
+
+
+def edits_frame(rows: list[dict], names: list[str]):
+    """The rows of `intervene` as the per-dataset edits file (image names instead of indices, no texts)."""
+    import pandas as pd
+
+    return pd.DataFrame([{**row, "name": names[row["image"]]} for row in rows]).reindex(columns=EDIT_COLUMNS)
+
+
 def intervention_table(files: list[str], cfg: dict):
     """Per (method, dataset) and an average row per method: edits scored; `right`, the share of an
     image's edits that moved the score in the expected direction, and `mean_shift`, its mean shift toward

@@ -70,11 +70,6 @@ def per_seed_correlation(preds: np.ndarray, target: np.ndarray, idx: np.ndarray,
     return _pearson_last_axis(p, t)
 
 
-def resampled_correlation(preds: np.ndarray, target: np.ndarray, idx: np.ndarray, kind: str) -> np.ndarray:
-    """Seed-mean SRCC or PLCC of `preds` [S, N] vs `target` [N] on image index resamples `idx` [..., N]."""
-    return per_seed_correlation(preds, target, idx, kind).mean(axis=0)
-
-
 def draw_seed_weights(n_seeds: int, resamples: int, seed: int) -> np.ndarray:
     """[B, S] share of each training seed among a resample's seeds drawn with replacement. A trained
     seed is one model used on every test set, so one draw serves all test sets of a table (the average
