@@ -5,7 +5,11 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
+from reasoniqa.layout import Layout
+
 ROOT = Path(__file__).resolve().parents[1]
+# The workflow's artifacts, at the checkout's own results/ and resources/ (paths: reasoniqa.layout).
+L = Layout(str(ROOT / "results"), str(ROOT / "resources"))
 
 
 def synth_koniq_variant(cfg: dict, crops: int, out: Path) -> tuple[Path, Path]:

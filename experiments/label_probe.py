@@ -16,7 +16,7 @@ import json
 import tempfile
 from pathlib import Path
 
-from common import ROOT, synth_koniq_variant
+from common import ROOT, L, synth_koniq_variant
 
 
 def tensors(data_dir: Path, split: str, features_csv: Path, thresholds: dict):
@@ -79,8 +79,8 @@ def main() -> None:
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     cfg = load_config(ROOT / "config/config.yaml")
-    thresholds = load_thresholds(str(ROOT / "results/labels/calibration.json"))
-    x_test, y_test = tensors(ROOT / "resources/synth_koniq", "test", ROOT / "results/features/synth_koniq.csv",
+    thresholds = load_thresholds(L.artifact("calibration"))
+    x_test, y_test = tensors(L.dataset("synth_koniq"), "test", L.features("synth_koniq"),
                              thresholds)
     results = {}
     for crops in args.crops:

@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import ROOT, accuracy, synth_koniq_variant
+from common import ROOT, L, accuracy, synth_koniq_variant
 
 # name -> (crops per photograph of the training split, the two-stage budget `train.steps`,
 #          phrases per feature level in the descriptions: None = all, as before this sweep)
@@ -51,10 +51,10 @@ def main() -> None:
     args = ap.parse_args()
     out = Path(args.out)
     base_cfg = load_config(ROOT / "config/config.yaml")
-    frame, _ = load_manifest(ROOT / "resources/synth_koniq", split="test")
+    frame, _ = load_manifest(L.dataset("synth_koniq"), split="test")
     frame = subset(frame, args.images, 0)
-    features = pd.read_csv(ROOT / "results/features/synth_koniq.csv").set_index("name")
-    thresholds = load_thresholds(str(ROOT / "results/labels/calibration.json"))
+    features = pd.read_csv(L.features("synth_koniq")).set_index("name")
+    thresholds = load_thresholds(L.artifact("calibration"))
     results = json.loads(out.read_text()) if args.only and out.exists() else {}
     for name, (crops, steps, paraphrases) in VARIANTS.items():
         if args.only and name not in args.only:

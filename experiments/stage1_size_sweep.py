@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import ROOT, accuracy
+from common import ROOT, L, accuracy
 
 # name -> (changes to model.embedded, the two-stage budget `train.steps`; stage 1 gets 0.67 of it)
 VARIANTS = {
@@ -40,11 +40,11 @@ def main() -> None:
     ap.add_argument("--out", default=str(ROOT / "results/experiments/stage1_size_sweep.json"))
     args = ap.parse_args()
     base_cfg = load_config(ROOT / "config/config.yaml")
-    frame, _ = load_manifest(ROOT / "resources/synth_koniq", split="test")
+    frame, _ = load_manifest(L.dataset("synth_koniq"), split="test")
     frame = subset(frame, args.images, 0)
-    features = pd.read_csv(ROOT / "results/features/synth_koniq.csv").set_index("name")
-    thresholds = load_thresholds(str(ROOT / "results/labels/calibration.json"))
-    records = [str(ROOT / "results/labels/synth_koniq/stage1.jsonl")]
+    features = pd.read_csv(L.features("synth_koniq")).set_index("name")
+    thresholds = load_thresholds(L.artifact("calibration"))
+    records = [L.records("synth_koniq", "stage1")]
     results = {}
     for name, (changes, steps) in VARIANTS.items():
         cfg = copy.deepcopy(base_cfg)

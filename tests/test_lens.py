@@ -8,7 +8,8 @@ import torch
 
 from reasoniqa.data.synth import synthesize
 from reasoniqa.images import load_image
-from reasoniqa.lens import analyze, lens_logits, method_contexts, summarize
+from reasoniqa.lens import analyze, lens_logits, summarize
+from reasoniqa.methods import get_method
 from reasoniqa.levels import level_token_ids
 from reasoniqa.model.tiny import build_tiny_llava
 from reasoniqa.scoring import load_method_model
@@ -31,7 +32,7 @@ def test_last_layer_of_the_lens_is_the_models_own_logits(tiny_model, test_cfg, i
     model, proc = load_method_model(test_cfg, str(tiny_model), None, attn="eager")
     wrapped = get_peft_model(copy.deepcopy(model), lora_config(test_cfg, []))  # through a PEFT wrapper too
     for m in (model, wrapped):
-        texts, _ = method_contexts(test_cfg, "one_stage_desc", [DESCRIPTION] * len(images))
+        texts, _ = get_method("one_stage_desc").rating_contexts(test_cfg, [DESCRIPTION] * len(images))
         enc = proc(text=texts, images=[load_image(p) for p in images], return_tensors="pt", padding=True)
         with torch.inference_mode():
             out = m(**enc, output_hidden_states=True, output_attentions=True, logits_to_keep=1)

@@ -6,8 +6,7 @@ Heavy imports (torch, transformers) live inside the steps so `reasoniqa --help` 
 
 __version__ = "0.1.0"
 
-# Names shared by the CLI, the scorer and the trainer (kept here: importing them costs nothing).
-METHODS = ["zero_shot", "one_stage", "one_stage_desc", "two_stage"]
+# Training stages (a method's stages are its own: reasoniqa.methods). Importing this costs nothing.
 STAGES = ["one_stage", "stage1", "stage2"]
 
 

@@ -10,7 +10,8 @@ import logging
 import sys
 from pathlib import Path
 
-from reasoniqa import METHODS, STAGES, UserError, __version__
+from reasoniqa import STAGES, UserError, __version__
+from reasoniqa.methods import REGISTRY as METHODS
 
 log = logging.getLogger("reasoniqa")
 

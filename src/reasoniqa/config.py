@@ -46,6 +46,11 @@ def validate_config(cfg: dict, source: str = "config") -> dict:
     cfg = copy.deepcopy(cfg)
     cfg.setdefault("labels", {})
     _fill_defaults(cfg, schema)
+    from reasoniqa.methods import REGISTRY
+
+    unknown = [m for m in cfg["methods"] if m not in REGISTRY]
+    if unknown:
+        raise UserError(f"{source}: methods: unknown method {unknown[0]!r} (known: {', '.join(REGISTRY)})")
     for key in ("train_datasets", "test_datasets"):
         for name in cfg[key]:
             if name not in cfg["datasets"]:

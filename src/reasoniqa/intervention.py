@@ -56,8 +56,8 @@ def edits(description: str) -> list[dict]:
 def intervene(cfg: dict, method: str, model, processor, paths: list[str], descriptions: list[str],
               progress: bool = True) -> list[dict]:
     """Per edit of each image's description: scores before and after, through the method's context."""
-    from reasoniqa.lens import method_contexts
     from reasoniqa.levels import expected_score
+    from reasoniqa.methods import get_method
     from reasoniqa.scoring import level_probabilities
 
     rows, texts, images = [], [], []
@@ -69,7 +69,7 @@ def intervene(cfg: dict, method: str, model, processor, paths: list[str], descri
             rows += [{"image": i, **c} for c in changes]
     if not rows:
         return []
-    prompts, with_image = method_contexts(cfg, method, texts)
+    prompts, with_image = get_method(method).rating_contexts(cfg, texts)
     words, weights = cfg["levels"]["words"], cfg["levels"]["weights"]
     probs = level_probabilities(model, processor, prompts, images if with_image else None, words,
                                 cfg["predict"]["batch_size"], progress)

@@ -14,7 +14,7 @@ import numpy as np
 from reasoniqa.batching import batch_starts
 from reasoniqa.images import load_image
 from reasoniqa.levels import level_token_ids
-from reasoniqa.prompts import IMAGE_TOKEN, describe_and_rate_prompt, infer_prompt, rate_prompt
+from reasoniqa.prompts import IMAGE_TOKEN
 
 SEGMENTS = ("image", "prompt", "description")
 
@@ -32,18 +32,6 @@ def lens_logits(model, hidden_states) -> "torch.Tensor":
     norm, head = _norm_and_head(model)
     last = torch.stack([h[:, -1] for h in hidden_states])
     return head(torch.cat([norm(last[:-1]), last[-1:]]))
-
-
-def method_contexts(cfg: dict, method: str, descriptions: list[str]) -> tuple[list[str], bool]:
-    """Prompts ending at the quality token, and whether the image is in the context."""
-    prefix = cfg["prompts"]["answer_prefix"]
-    if method in ("zero_shot", "one_stage"):
-        return [rate_prompt(cfg)] * len(descriptions), True
-    if method == "one_stage_desc":  # the image, then its own description, then the quality token
-        return [f"{describe_and_rate_prompt(cfg)} {d} {prefix}" for d in descriptions], True
-    if method == "two_stage":  # the description only
-        return [infer_prompt(cfg, d) for d in descriptions], False
-    raise ValueError(f"unknown method {method!r}")
 
 
 def _segment_masks(enc, texts: list[str], descriptions: list[str], image_token_id: int):
@@ -73,7 +61,9 @@ def analyze(cfg: dict, method: str, model, processor, image_paths: list[str], de
     an, words = cfg["analysis"], cfg["levels"]["words"]
     tok = processor.tokenizer
     level_ids = level_token_ids(tok, words)
-    texts, with_image = method_contexts(cfg, method, descriptions)
+    from reasoniqa.methods import get_method
+
+    texts, with_image = get_method(method).rating_contexts(cfg, descriptions)
     image_token_id = model.config.image_token_id
     out = []
     for start in batch_starts(len(texts), an["batch_size"], "lens", progress):

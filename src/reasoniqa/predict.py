@@ -31,16 +31,14 @@ def collect_images(paths: list[str]) -> list[str]:
 
 def method_artifacts(cfg: dict, method: str, seed: int, results: str = "results") -> tuple[str, str | None]:
     """(base model, adapter) a method's predictions use, as the workflow wrote them."""
-    r = Path(results)
+    from reasoniqa.layout import Layout
+    from reasoniqa.methods import get_method
+
+    layout = Layout(results)
     embedded = cfg["model"]["source"] == "embedded"
-    base = str(r / "models" / "base") if embedded else cfg["model"]["source"]
-    adapter = None
-    if method == "two_stage":
-        base = str(r / "models" / "two_stage" / f"seed{seed}" / "stage1_merged")
-        adapter = str(r / "adapters" / "two_stage" / f"seed{seed}" / "stage2")
-    elif method != "zero_shot":
-        adapter = str(r / "adapters" / method / f"seed{seed}")
-    built_here = [base] if embedded or method == "two_stage" else []  # a hub id is not a local path
+    workflow_base = layout.artifact("base_model") if embedded else cfg["model"]["source"]
+    base, adapter = get_method(method).model_paths(layout, seed, workflow_base)
+    built_here = [base] if embedded or base != workflow_base else []  # a hub id is not a local path
     for needed in built_here + ([adapter] if adapter else []):
         if not Path(needed).exists():
             raise UserError(f"{method}: trained artifact {needed} is missing; build it first "

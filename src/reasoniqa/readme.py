@@ -41,7 +41,10 @@ def _markdown(header: list[str], rows: list[list[str]]) -> str:
 
 
 def _method_order(frame) -> list[str]:
-    known = ["zero_shot", "one_stage", "one_stage_desc", "two_stage", "piqe", "brisque", "niqe"]
+    from reasoniqa.classical import METHODS as CLASSICAL
+    from reasoniqa.methods import REGISTRY
+
+    known = [*REGISTRY, *CLASSICAL]
     methods = list(dict.fromkeys(frame["method"]))
     return [m for m in known if m in methods] + sorted(m for m in methods if m not in known)
 

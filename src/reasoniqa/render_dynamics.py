@@ -7,7 +7,9 @@ import json
 from reasoniqa.evaluate import parse_prediction_path
 from reasoniqa.io import save_png, write_table
 
-ORDER = ["zero_shot", "one_stage", "one_stage_desc", "two_stage"]
+from reasoniqa.methods import REGISTRY
+
+ORDER = list(REGISTRY)
 
 
 def load_analysis(files: list[str]) -> list[dict]:

@@ -10,7 +10,9 @@ from reasoniqa import UserError
 from reasoniqa.evaluate import parse_prediction_path
 from reasoniqa.io import read_jsonl, save_png
 
-DESCRIBING = ["one_stage_desc", "two_stage"]
+from reasoniqa.methods import REGISTRY
+
+DESCRIBING = [name for name, m in REGISTRY.items() if m.describes]
 
 
 def _by_method(files: list[str], reader) -> dict:

@@ -2,7 +2,8 @@
 
 The prompt and image are encoded once per batch; the prefix KV cache is repeated K times and only the
 continuations are decoded per sample (measured against K separate `generate` calls in benchmarks/).
-For two_stage each sample is a full chain: a sampled description, then a sampled level read from it.
+What each method samples (for two_stage a full chain: a description, then a level read from it) is its own
+(reasoniqa.methods).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import numpy as np
 
 from reasoniqa.batching import batch_starts
 from reasoniqa.images import load_image
-from reasoniqa.prompts import describe_and_rate_prompt, describe_prompt, infer_prompt, rate_prompt
 
 NO_LEVEL = "none"  # an answer that names no level (left out of the instability measures, counted as invalid)
 
@@ -96,38 +96,20 @@ def parse_level(text: str, words: list[str], answer_prefix: str | None = None) -
     return m.group(1) if m and m.group(1) in words else NO_LEVEL
 
 
+def sampling_common(cfg: dict, temperature: float, progress: bool = True) -> dict:
+    """The instability settings every sampled query shares (K, seed, batch size)."""
+    ins = cfg["instability"]
+    return {"k": ins["k"], "temperature": temperature, "seed": ins["seed"], "batch_size": ins["batch_size"],
+            "progress": progress}
+
+
 def sample_answers(cfg: dict, method: str, model, processor, paths: list[str], temperature: float,
                    progress: bool = True) -> list[dict]:
     """Per image: K levels sampled at `temperature` (and the descriptions they came with, for the
-    describing methods)."""
-    ins, words = cfg["instability"], cfg["levels"]["words"]
-    prefix = cfg["prompts"]["answer_prefix"]
-    common = {"k": ins["k"], "temperature": temperature, "seed": ins["seed"],
-              "batch_size": ins["batch_size"], "progress": progress}
-    n = len(paths)
-    if method in ("zero_shot", "one_stage"):
-        answers = sample_continuations(model, processor, [rate_prompt(cfg)] * n, paths,
-                                       max_new_tokens=ins["rating_tokens"], **common)
-        return [{"levels": [parse_level(a, words) for a in row], "descriptions": []} for row in answers]
-    max_new = cfg["predict"]["max_new_tokens"]
-    if method == "one_stage_desc":
-        answers = sample_continuations(model, processor, [describe_and_rate_prompt(cfg)] * n, paths,
-                                       max_new_tokens=max_new + ins["rating_tokens"], **common)
-        return [{"levels": [parse_level(a, words, prefix) for a in row],
-                 "descriptions": [description_part(a, prefix) for a in row]} for row in answers]
-    if method == "two_stage":
-        with model.disable_adapter():  # stage 1 (merged) samples K descriptions per image ...
-            descriptions = sample_continuations(model, processor, [describe_prompt(cfg)] * n, paths,
-                                                max_new_tokens=max_new, **common)
-        flat = [d for row in descriptions for d in row]
-        # ... and stage 2 samples one level from each description alone (no image): K full chains.
-        levels = sample_continuations(model, processor, [infer_prompt(cfg, d) for d in flat], None,
-                                      max_new_tokens=ins["rating_tokens"],
-                                      **{**common, "k": 1, "batch_size": ins["batch_size"] * ins["k"]})
-        flat_levels = [parse_level(row[0], words) for row in levels]
-        k = ins["k"]
-        return [{"levels": flat_levels[i * k : (i + 1) * k], "descriptions": descriptions[i]} for i in range(n)]
-    raise ValueError(f"unknown method {method!r}")
+    describing methods), as the method samples them."""
+    from reasoniqa.methods import get_method
+
+    return get_method(method).sample(cfg, model, processor, paths, temperature, progress)
 
 
 def subset(frame, max_images: int | None, seed: int):

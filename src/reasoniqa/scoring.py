@@ -1,9 +1,5 @@
-"""Scoring of the four methods: Q-Align-style level probabilities at the answer position.
-
-- zero_shot / one_stage: image + rating prompt -> level probabilities.
-- one_stage_desc (Q-Instruct-style): image -> generated description, then the level word is read
-  after "<description> The quality of the image is" in the same context (image still present).
-- two_stage: the stage-1 model describes the image; the stage-2 model reads only that description.
+"""Scoring: Q-Align-style level probabilities at the answer position, greedy descriptions, and the
+model a method infers with. What each method feeds these is its own (reasoniqa.methods).
 """
 
 from __future__ import annotations
@@ -13,8 +9,6 @@ import numpy as np
 from reasoniqa.batching import batch_starts
 from reasoniqa.images import load_image
 from reasoniqa.levels import expected_score, level_token_ids
-from reasoniqa.prompts import describe_and_rate_prompt, describe_prompt, infer_prompt, rate_prompt
-from reasoniqa.sampling import description_part
 
 
 def load_method_model(cfg: dict, base: str, adapter: str | None, attn: str | None = None):
@@ -69,27 +63,10 @@ def generate_texts(model, processor, prompts: list[str], image_paths: list[str] 
 
 def predict_paths(cfg: dict, method: str, model, processor, paths: list[str], progress: bool = True) -> dict:
     """Descriptions (where the method writes one) and level probabilities for image files."""
-    words, bs = cfg["levels"]["words"], cfg["predict"]["batch_size"]
-    prefix = cfg["prompts"]["answer_prefix"]
-    descriptions = [""] * len(paths)
-    if method in ("zero_shot", "one_stage"):
-        probs = level_probabilities(model, processor, [rate_prompt(cfg)] * len(paths), paths, words, bs, progress)
-    elif method == "one_stage_desc":
-        lead = describe_and_rate_prompt(cfg)
-        raw = generate_texts(model, processor, [lead] * len(paths), paths, bs, cfg["predict"]["max_new_tokens"],
-                             progress)
-        descriptions = [description_part(t, prefix) for t in raw]
-        prompts = [f"{lead} {d} {prefix}" for d in descriptions]
-        probs = level_probabilities(model, processor, prompts, paths, words, bs, progress)
-    elif method == "two_stage":
-        with model.disable_adapter():  # the merged stage-1 model describes ...
-            descriptions = generate_texts(model, processor, [describe_prompt(cfg)] * len(paths), paths, bs,
-                                          cfg["predict"]["max_new_tokens"], progress)
-        # ... and the stage-2 adapter rates from the description alone: no image in its input.
-        probs = level_probabilities(model, processor, [infer_prompt(cfg, d) for d in descriptions], None,
-                                    words, bs, progress)
-    else:
-        raise ValueError(f"unknown method {method!r}")
+    from reasoniqa.methods import get_method
+
+    words = cfg["levels"]["words"]
+    descriptions, probs = get_method(method).score(cfg, model, processor, paths, progress)
     return {"description": descriptions, "probs": probs,
             "score": expected_score(probs, cfg["levels"]["weights"]),
             "level": [words[i] for i in probs.argmax(axis=1)]}

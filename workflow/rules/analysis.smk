@@ -3,14 +3,14 @@ rule analyze_split:
     input:
         base=method_base_input,
         adapter=adapter_input,
-        data=expand("resources/{dataset}", dataset=config["test_datasets"]),
+        data=expand(L.dataset(), dataset=config["test_datasets"]),
         predictions=expand(
-            "results/predictions/{{method}}/seed{{seed}}/{dataset}.csv",
+            L.predictions(method="{{method}}", seed="{{seed}}"),
             dataset=config["test_datasets"],
         ),
     output:
         expand(
-            "results/analysis/{{method}}/seed{{seed}}/{dataset}.json",
+            L.analysis(method="{{method}}", seed="{{seed}}"),
             dataset=config["test_datasets"],
         ),
     log:
@@ -35,14 +35,14 @@ rule intervene_split:
     input:
         base=method_base_input,
         adapter=adapter_input,
-        data=expand("resources/{dataset}", dataset=config["test_datasets"]),
+        data=expand(L.dataset(), dataset=config["test_datasets"]),
         predictions=expand(
-            "results/predictions/{{method}}/seed{{seed}}/{dataset}.csv",
+            L.predictions(method="{{method}}", seed="{{seed}}"),
             dataset=config["test_datasets"],
         ),
     output:
         expand(
-            "results/intervention/{{method}}/seed{{seed}}/{dataset}.csv",
+            L.intervention(method="{{method}}", seed="{{seed}}"),
             dataset=config["test_datasets"],
         ),
     log:

@@ -18,35 +18,40 @@ CONFIG = (
 CONFIG = os.path.relpath(CONFIG) if os.path.isabs(CONFIG) else CONFIG
 # Software of every rule, for --use-conda (the same pins as requirements.txt).
 ENV = "../../environment.yml"
-EMBEDDED = config["model"]["source"] == "embedded"
-BASE = "results/models/base" if EMBEDDED else config["model"]["source"]
-TRAINED = [m for m in config["methods"] if m != "zero_shot"]
-SEEDS = config["seeds"]
-
-PREDICTIONS = expand(
-    "results/predictions/{method}/seed{seed}/{dataset}.csv",
-    method=config["methods"],
-    seed=SEEDS,
-    dataset=config["test_datasets"],
-)
-CLASSICAL = config["classical"]["methods"]
-CLASSICAL_MODELS = "results/baselines/classical"
-# Deterministic baselines get one file per seed (the same scores), so that paired differences pair up.
-CLASSICAL_PREDICTIONS = expand(
-    "results/predictions/{method}/seed{seed}/{dataset}.csv",
-    method=CLASSICAL,
-    seed=SEEDS,
-    dataset=config["test_datasets"],
-)
-DESCRIBED_PREDICTIONS = expand(
-    "results/predictions/{method}/seed{seed}/{dataset}.csv",
-    method=[m for m in config["methods"] if m in ("one_stage_desc", "two_stage")],
-    seed=SEEDS,
-    dataset=config["test_datasets"],
-)
-
 
 from reasoniqa.instability import temperature_tag
+from reasoniqa.layout import Layout
+from reasoniqa.methods import get_method
+from reasoniqa.records import KINDS as RECORD_KINDS
+
+# Every path comes from reasoniqa.layout; every method property from reasoniqa.methods.
+L = Layout()
+METHODS = {name: get_method(name) for name in config["methods"]}
+EMBEDDED = config["model"]["source"] == "embedded"
+BASE = L.artifact("base_model") if EMBEDDED else config["model"]["source"]
+SEEDS = config["seeds"]
+ONE_RUN = [m for m, method in METHODS.items() if method.one_run_records]
+STAGED = [m for m, method in METHODS.items() if method.stages]
+DESCRIBING = [m for m, method in METHODS.items() if method.describes]
+
+
+def per_method(pattern, methods=config["methods"], **wildcards):
+    """`pattern` (a reasoniqa.layout path) over methods, seeds and test sets."""
+    return expand(
+        pattern,
+        method=methods,
+        seed=SEEDS,
+        dataset=config["test_datasets"],
+        **wildcards,
+    )
+
+
+PREDICTIONS = per_method(L.predictions())
+CLASSICAL = config["classical"]["methods"]
+CLASSICAL_MODELS = L.artifact("classical_models")
+# Deterministic baselines get one file per seed (the same scores), so that paired differences pair up.
+CLASSICAL_PREDICTIONS = per_method(L.predictions(), methods=CLASSICAL)
+DESCRIBED_PREDICTIONS = per_method(L.predictions(), methods=DESCRIBING)
 
 # Table 2's temperature and the temperature curve's, each sampled once.
 TEMPERATURES = sorted(
@@ -57,67 +62,43 @@ if len({temperature_tag(t) for t in TEMPERATURES}) < len(TEMPERATURES):
     raise ValueError(
         f"instability.temperatures {TEMPERATURES} must differ in their first three decimals"
     )
-SAMPLE_FILES = "results/samples/{method}/seed{seed}/{tag}/{dataset}.jsonl"
-SAMPLES = expand(
-    SAMPLE_FILES,
-    method=config["methods"],
-    seed=SEEDS,
-    tag=temperature_tag(config["instability"]["temperature"]),
-    dataset=config["test_datasets"],
+SAMPLES = per_method(
+    L.samples(), tag=temperature_tag(config["instability"]["temperature"])
 )
-CURVE_SAMPLES = expand(
-    SAMPLE_FILES,
-    method=config["methods"],
-    seed=SEEDS,
-    tag=[temperature_tag(t) for t in TEMPERATURES],
-    dataset=config["test_datasets"],
-)
+CURVE_SAMPLES = per_method(L.samples(), tag=[temperature_tag(t) for t in TEMPERATURES])
 # One sampling job per method and seed: its outputs temperature-major, as `sample-split --out` takes them.
 JOB_SAMPLES = [
-    SAMPLE_FILES.format(
-        method="{method}", seed="{seed}", tag=temperature_tag(t), dataset=d
-    )
+    L.samples(tag=temperature_tag(t), dataset=d)
     for t in TEMPERATURES
     for d in config["test_datasets"]
 ]
-ANALYSIS = expand(
-    "results/analysis/{method}/seed{seed}/{dataset}.json",
-    method=config["methods"],
-    seed=SEEDS,
-    dataset=config["test_datasets"],
-)
-DESCRIBING = [m for m in config["methods"] if m in ("one_stage_desc", "two_stage")]
-INTERVENTIONS = expand(
-    "results/intervention/{method}/seed{seed}/{dataset}.csv",
-    method=DESCRIBING,
-    seed=SEEDS,
-    dataset=config["test_datasets"],
-)
+ANALYSIS = per_method(L.analysis())
+INTERVENTIONS = per_method(L.intervention(), methods=DESCRIBING)
 EXAMPLE_DATASET = config["test_datasets"][0]
-FIG_EXAMPLES = "results/figures/fig1_examples.png"
-FIG_FEATURE_QUALITY = "results/figures/feature_vs_quality.png"
-FIG_LENS = "results/figures/fig3_logit_lens.png"
-FIG_ATTENTION = "results/figures/fig5_attention.png"
-TABLE_LENS = "results/tables/table4_logit_lens.csv"
-TABLE2 = "results/tables/table2_instability.csv"
-TABLE1_PER_SEED = "results/tables/table1_per_seed.csv"
-TABLE_TEMPERATURE = "results/tables/instability_temperature.csv"
-FIG_TEMPERATURE = "results/figures/instability_temperature.png"
-TABLE_GROUNDING = "results/tables/table3_grounding.csv"
-TABLE_INTERVENTION = "results/tables/table5_intervention.csv"
-METRICS = "results/metrics.json"
-DESCRIPTION_ACCURACY = "results/tables/stage1_feature_accuracy.csv"
-TABLE1 = "results/tables/table1_correlations.csv"
-FIG_SCATTER = "results/figures/scatter_pred_vs_mos.png"
-FIG_DATASETS = "results/figures/datasets_overview.png"
-DATASET_COUNTS = "results/tables/dataset_counts.csv"
-SYNTHETIC = [n for n, s in config["datasets"].items() if s["kind"] == "synthetic"]
-REAL = [n for n, s in config["datasets"].items() if s["kind"] != "synthetic"]
-CALIBRATION = "results/labels/calibration.json"
-RECORD_KINDS = ["one_stage", "one_stage_desc", "stage1", "stage2"]
-FEATURE_VALIDATION = "results/tables/feature_validation.csv"
-FIG_FEATURES = "results/figures/feature_validation.png"
+FIG_EXAMPLES = L.artifact("fig1")
+FIG_FEATURE_QUALITY = L.artifact("feature_quality")
+FIG_LENS = L.artifact("fig3")
+FIG_ATTENTION = L.artifact("fig5")
+TABLE_LENS = L.artifact("table4")
+TABLE2 = L.artifact("table2")
+TABLE1_PER_SEED = L.artifact("table1_per_seed")
+TABLE_TEMPERATURE = L.artifact("temperature_table")
+FIG_TEMPERATURE = L.artifact("temperature_figure")
+TABLE_GROUNDING = L.artifact("table3")
+TABLE_INTERVENTION = L.artifact("table5")
+METRICS = L.artifact("metrics")
+DESCRIPTION_ACCURACY = L.artifact("description_accuracy")
+TABLE1 = L.artifact("table1")
+FIG_SCATTER = L.artifact("scatter")
+FIG_DATASETS = L.artifact("datasets_overview")
+DATASET_COUNTS = L.artifact("dataset_counts")
 ALL_DATASETS = sorted(set(config["train_datasets"]) | set(config["test_datasets"]))
+# Datasets the run uses (a base config may define more than an override trains and tests on).
+SYNTHETIC = [n for n in ALL_DATASETS if config["datasets"][n]["kind"] == "synthetic"]
+REAL = [n for n in ALL_DATASETS if config["datasets"][n]["kind"] != "synthetic"]
+CALIBRATION = L.artifact("calibration")
+FEATURE_VALIDATION = L.artifact("feature_validation")
+FIG_FEATURES = L.artifact("feature_figure")
 
 
 wildcard_constraints:
@@ -137,31 +118,23 @@ def base_model_input(wildcards=None):
 
 
 def method_base(wildcards):
-    """The model a method scores with: the base, or for two_stage the merged stage-1 model."""
-    if wildcards.method == "two_stage":
-        return f"results/models/two_stage/seed{wildcards.seed}/stage1_merged"
-    return BASE
+    """The model a method infers with: the base, or one the workflow built (two_stage's merged stage 1)."""
+    return METHODS[wildcards.method].model_paths(L, wildcards.seed, BASE)[0]
 
 
 def method_base_input(wildcards):
-    return (
-        [method_base(wildcards)]
-        if wildcards.method == "two_stage"
-        else base_model_input()
-    )
+    base = method_base(wildcards)
+    return [base] if base != BASE else base_model_input()
 
 
 def adapter_input(wildcards):
-    if wildcards.method == "zero_shot":
-        return []
-    if wildcards.method == "two_stage":
-        return f"results/adapters/two_stage/seed{wildcards.seed}/stage2"
-    return f"results/adapters/{wildcards.method}/seed{wildcards.seed}"
+    adapter = METHODS[wildcards.method].model_paths(L, wildcards.seed, BASE)[1]
+    return [adapter] if adapter else []
 
 
 def adapter_flag(wildcards):
     adapter = adapter_input(wildcards)
-    return f"--adapter {adapter}" if adapter else ""
+    return f"--adapter {adapter[0]}" if adapter else ""
 
 
 def config_sections(rule):

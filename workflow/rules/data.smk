@@ -1,6 +1,6 @@
 rule synthesize:
     output:
-        directory("resources/{dataset}"),
+        directory(L.dataset()),
     log:
         "logs/synthesize/{dataset}.log",
     wildcard_constraints:
@@ -17,7 +17,7 @@ rule synthesize:
 
 rule fetch:
     output:
-        directory("resources/raw/{dataset}"),
+        directory(L.raw()),
     log:
         "logs/fetch/{dataset}.log",
     wildcard_constraints:
@@ -27,7 +27,7 @@ rule fetch:
     params:
         sections=config_sections("fetch"),
         config=CONFIG,
-        downloads="resources/downloads/{dataset}",
+        downloads=L.downloads(),
     shell:
         "reasoniqa fetch --config {params.config} --dataset {wildcards.dataset} --out {output} "
         "--downloads {params.downloads} --log {log}"
@@ -35,9 +35,9 @@ rule fetch:
 
 rule prepare:
     input:
-        "resources/raw/{dataset}",
+        L.raw(),
     output:
-        directory("resources/{dataset}"),
+        directory(L.dataset()),
     log:
         "logs/prepare/{dataset}.log",
     wildcard_constraints:

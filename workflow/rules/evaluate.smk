@@ -6,8 +6,8 @@ rule correlations:
         table=report(TABLE1, caption="../report/table1.rst", category="Tables"),
         markdown=TABLE1.replace(".csv", ".md"),
         latex=TABLE1.replace(".csv", ".tex"),
-        metrics="results/metrics/correlations.json",
-        plot="results/plots/correlations.csv",
+        metrics=L.metrics_part("correlations"),
+        plot=L.plot_data("correlations"),
         per_seed=TABLE1_PER_SEED,
         per_seed_markdown=TABLE1_PER_SEED.replace(".csv", ".md"),
     log:
@@ -29,8 +29,8 @@ rule instability:
         table=report(TABLE2, caption="../report/table2.rst", category="Tables"),
         markdown=TABLE2.replace(".csv", ".md"),
         latex=TABLE2.replace(".csv", ".tex"),
-        metrics="results/metrics/instability.json",
-        plot="results/plots/instability.csv",
+        metrics=L.metrics_part("instability"),
+        plot=L.plot_data("instability"),
     log:
         "logs/evaluate/instability.log",
     conda:
@@ -75,7 +75,7 @@ rule grounding:
         ),
         markdown=TABLE_GROUNDING.replace(".csv", ".md"),
         latex=TABLE_GROUNDING.replace(".csv", ".tex"),
-        metrics="results/metrics/grounding.json",
+        metrics=L.metrics_part("grounding"),
     log:
         "logs/evaluate/grounding.log",
     conda:
@@ -97,7 +97,7 @@ rule intervention:
         ),
         markdown=TABLE_INTERVENTION.replace(".csv", ".md"),
         latex=TABLE_INTERVENTION.replace(".csv", ".tex"),
-        metrics="results/metrics/intervention.json",
+        metrics=L.metrics_part("intervention"),
     log:
         "logs/evaluate/intervention.log",
     conda:
@@ -112,10 +112,10 @@ rule intervention:
 
 rule metrics:
     input:
-        correlations="results/metrics/correlations.json",
-        instability="results/metrics/instability.json",
-        grounding="results/metrics/grounding.json",
-        intervention="results/metrics/intervention.json",
+        correlations=L.metrics_part("correlations"),
+        instability=L.metrics_part("instability"),
+        grounding=L.metrics_part("grounding"),
+        intervention=L.metrics_part("intervention"),
     output:
         METRICS,
     log:

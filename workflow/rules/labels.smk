@@ -1,8 +1,8 @@
 rule features:
     input:
-        "resources/{dataset}",
+        L.dataset(),
     output:
-        "results/features/{dataset}.csv",
+        L.features(),
     log:
         "logs/features/{dataset}.log",
     conda:
@@ -15,7 +15,7 @@ rule features:
 
 rule calibrate:
     input:
-        expand("results/features/{dataset}.csv", dataset=config["train_datasets"]),
+        expand(L.features(), dataset=config["train_datasets"]),
     output:
         CALIBRATION,
     log:
@@ -30,11 +30,11 @@ rule calibrate:
 
 rule labels:
     input:
-        data="resources/{dataset}",
-        features="results/features/{dataset}.csv",
+        data=L.dataset(),
+        features=L.features(),
         calibration=CALIBRATION,
     output:
-        expand("results/labels/{{dataset}}/{kind}.jsonl", kind=RECORD_KINDS),
+        expand(L.records(dataset="{{dataset}}"), kind=RECORD_KINDS),
     log:
         "logs/labels/{dataset}.log",
     conda:
@@ -42,7 +42,7 @@ rule labels:
     params:
         sections=config_sections("labels"),
         config=CONFIG,
-        out="results/labels/{dataset}",
+        out=L.labels(),
     shell:
         "reasoniqa labels --config {params.config} --dataset {wildcards.dataset} --data {input.data} "
         "--features {input.features} --calibration {input.calibration} --out {params.out} --log {log}"
@@ -50,8 +50,8 @@ rule labels:
 
 rule validate_features:
     input:
-        data=expand("resources/{dataset}", dataset=SYNTHETIC),
-        features=expand("results/features/{dataset}.csv", dataset=SYNTHETIC),
+        data=expand(L.dataset(), dataset=SYNTHETIC),
+        features=expand(L.features(), dataset=SYNTHETIC),
         calibration=CALIBRATION,
     output:
         table=report(

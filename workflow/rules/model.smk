@@ -1,6 +1,6 @@
 rule build_model:
     output:
-        directory("results/models/base"),
+        directory(BASE),
     log:
         "logs/build_model.log",
     conda:

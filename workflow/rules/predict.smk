@@ -2,9 +2,9 @@ rule score_split:
     input:
         base=method_base_input,
         adapter=adapter_input,
-        data="resources/{dataset}",
+        data=L.dataset(),
     output:
-        "results/predictions/{method}/seed{seed}/{dataset}.csv",
+        L.predictions(),
     log:
         "logs/predict/{method}/seed{seed}/{dataset}.log",
     wildcard_constraints:
@@ -26,7 +26,7 @@ rule score_split:
 
 rule fit_classical:
     input:
-        expand("resources/{dataset}", dataset=config["train_datasets"]),
+        expand(L.dataset(), dataset=config["train_datasets"]),
     output:
         directory(CLASSICAL_MODELS),
     log:
@@ -44,10 +44,10 @@ rule fit_classical:
 rule classical_split:
     input:
         models=CLASSICAL_MODELS,
-        data=expand("resources/{dataset}", dataset=config["test_datasets"]),
+        data=expand(L.dataset(), dataset=config["test_datasets"]),
     output:
         expand(
-            "results/predictions/{{method}}/seed{seed}/{dataset}.csv",
+            L.predictions(method="{{method}}"),
             seed=SEEDS,
             dataset=config["test_datasets"],
         ),
@@ -71,7 +71,7 @@ rule sample_split:
     input:
         base=method_base_input,
         adapter=adapter_input,
-        data=expand("resources/{dataset}", dataset=config["test_datasets"]),
+        data=expand(L.dataset(), dataset=config["test_datasets"]),
     output:
         JOB_SAMPLES,
     log:
@@ -96,7 +96,7 @@ rule description_accuracy:
     input:
         predictions=DESCRIBED_PREDICTIONS,
         features=expand(
-            "results/features/{dataset}.csv", dataset=config["test_datasets"]
+            L.features(), dataset=config["test_datasets"]
         ),
         calibration=CALIBRATION,
     output:

@@ -15,7 +15,7 @@ rule plot_scatter:
 
 rule datasets_overview:
     input:
-        expand("resources/{dataset}", dataset=ALL_DATASETS),
+        expand(L.dataset(), dataset=ALL_DATASETS),
     output:
         table=report(
             DATASET_COUNTS, caption="../report/datasets.rst", category="Datasets"
@@ -39,19 +39,19 @@ rule datasets_overview:
 rule examples_figure:
     input:
         predictions=expand(
-            "results/predictions/{method}/seed{seed}/{dataset}.csv",
+            L.predictions(),
             method=DESCRIBING,
             seed=SEEDS[0],
             dataset=EXAMPLE_DATASET,
         ),
         samples=expand(
-            SAMPLE_FILES,
+            L.samples(),
             method=DESCRIBING,
             seed=SEEDS[0],
             tag=temperature_tag(config["instability"]["temperature"]),
             dataset=EXAMPLE_DATASET,
         ),
-        data=f"resources/{EXAMPLE_DATASET}",
+        data=L.dataset(EXAMPLE_DATASET),
     output:
         report(FIG_EXAMPLES, caption="../report/fig1.rst", category="Figures"),
     log:

@@ -1,18 +1,18 @@
-# One-stage methods (image -> level; image -> description + level): the whole budget in one LoRA run.
+# Methods trained in one LoRA run (one_stage, one_stage_desc): the whole budget on their own records.
 rule train:
     input:
         base=base_model_input,
         records=lambda w: expand(
-            "results/labels/{dataset}/{kind}.jsonl",
+            L.records(),
             dataset=config["train_datasets"],
-            kind=w.method,
+            kind=METHODS[w.method].one_run_records,
         ),
     output:
-        directory("results/adapters/{method}/seed{seed}"),
+        directory(L.adapter()),
     log:
         "logs/train/{method}/seed{seed}.log",
     wildcard_constraints:
-        method="one_stage|one_stage_desc",
+        method=one_of(ONE_RUN),
     conda:
         ENV
     threads: config["torch_threads"]
@@ -22,24 +22,26 @@ rule train:
         sections=config_sections("train"),
         config=CONFIG,
         base=BASE,
-        checkpoints="results/checkpoints/{method}/seed{seed}",
+        checkpoints=L.checkpoints(),
     shell:
         "reasoniqa train --config {params.config} --stage one_stage --base {params.base} "
         "--records {input.records} --seed {wildcards.seed} --out {output} "
         "--checkpoints {params.checkpoints} --log {log}"
 
 
-# Two-stage tuning. Stage 1: image -> description of visual features.
+# Methods trained in stages (two_stage). Stage 1: image -> description of visual features.
 rule train_stage1:
     input:
         base=base_model_input,
         records=expand(
-            "results/labels/{dataset}/stage1.jsonl", dataset=config["train_datasets"]
+            L.records(kind="stage1"), dataset=config["train_datasets"]
         ),
     output:
-        directory("results/adapters/two_stage/seed{seed}/stage1"),
+        directory(L.stage_adapter(stage="stage1")),
     log:
-        "logs/train/two_stage/seed{seed}/stage1.log",
+        "logs/train/{method}/seed{seed}/stage1.log",
+    wildcard_constraints:
+        method=one_of(STAGED),
     conda:
         ENV
     threads: config["torch_threads"]
@@ -49,7 +51,7 @@ rule train_stage1:
         sections=config_sections("train_stage1"),
         config=CONFIG,
         base=BASE,
-        checkpoints="results/checkpoints/two_stage/seed{seed}/stage1",
+        checkpoints=L.checkpoints(stage="stage1"),
     shell:
         "reasoniqa train --config {params.config} --stage stage1 --base {params.base} "
         "--records {input.records} --seed {wildcards.seed} --out {output} "
@@ -59,11 +61,13 @@ rule train_stage1:
 rule merge_stage1:
     input:
         base=base_model_input,
-        adapter="results/adapters/two_stage/seed{seed}/stage1",
+        adapter=L.stage_adapter(stage="stage1"),
     output:
-        directory("results/models/two_stage/seed{seed}/stage1_merged"),
+        directory(L.merged_model(stage="stage1")),
     log:
-        "logs/train/two_stage/seed{seed}/merge.log",
+        "logs/train/{method}/seed{seed}/merge.log",
+    wildcard_constraints:
+        method=one_of(STAGED),
     conda:
         ENV
     params:
@@ -78,14 +82,16 @@ rule merge_stage1:
 # Stage 2: description (no image) -> quality level, on top of the merged stage-1 model.
 rule train_stage2:
     input:
-        base="results/models/two_stage/seed{seed}/stage1_merged",
+        base=L.merged_model(stage="stage1"),
         records=expand(
-            "results/labels/{dataset}/stage2.jsonl", dataset=config["train_datasets"]
+            L.records(kind="stage2"), dataset=config["train_datasets"]
         ),
     output:
-        directory("results/adapters/two_stage/seed{seed}/stage2"),
+        directory(L.stage_adapter(stage="stage2")),
     log:
-        "logs/train/two_stage/seed{seed}/stage2.log",
+        "logs/train/{method}/seed{seed}/stage2.log",
+    wildcard_constraints:
+        method=one_of(STAGED),
     conda:
         ENV
     threads: config["torch_threads"]
@@ -94,7 +100,7 @@ rule train_stage2:
     params:
         sections=config_sections("train_stage2"),
         config=CONFIG,
-        checkpoints="results/checkpoints/two_stage/seed{seed}/stage2",
+        checkpoints=L.checkpoints(stage="stage2"),
     shell:
         "reasoniqa train --config {params.config} --stage stage2 --base {input.base} "
         "--records {input.records} --seed {wildcards.seed} --out {output} "
