@@ -35,3 +35,25 @@ rule all:
         FIG_DATASETS,
         FIG_FEATURES if SYNTHETIC else [],
         DESCRIPTION_ACCURACY if DESCRIBED_PREDICTIONS else [],
+
+
+# Jobs of seconds (tables, figures, merges) and the download (login nodes reach the internet, compute
+# nodes often do not) run on the submitting machine, not as cluster jobs.
+localrules:
+    all,
+    fetch,
+    calibrate,
+    correlations,
+    instability,
+    instability_curve,
+    grounding,
+    intervention,
+    metrics,
+    description_accuracy,
+    validate_features,
+    lens_figure,
+    attention_figure,
+    examples_figure,
+    feature_quality_figure,
+    plot_scatter,
+    datasets_overview,

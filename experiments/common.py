@@ -27,7 +27,7 @@ def synth_koniq_variant(cfg: dict, crops: int, out: Path) -> tuple[Path, Path]:
 
 def accuracy(cfg, base: str, adapter: str, frame, features, thresholds) -> dict:
     from reasoniqa.descriptions import parse
-    from reasoniqa.evaluate import feature_agreement, majority_agreement
+    from reasoniqa.tables.description_accuracy import feature_agreement, majority_agreement
     from reasoniqa.features import levels_of
     from reasoniqa.prompts import describe_prompt
     from reasoniqa.scoring import generate_texts, load_method_model

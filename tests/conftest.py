@@ -18,7 +18,7 @@ def root() -> Path:
 def test_cfg():
     from reasoniqa.config import load_config
 
-    return load_config(ROOT / "config" / "test.yaml")
+    return load_config([ROOT / "config" / "config.yaml", ROOT / "config" / "test.yaml"])
 
 
 @pytest.fixture(scope="session")

@@ -13,9 +13,21 @@ def _cfg(root):
 
 
 def test_default_and_test_configs_are_valid(root):
-    for name in ("config.yaml", "test.yaml"):
-        cfg = load_config(root / "config" / name)
+    for files in (["config.yaml"], ["config.yaml", "test.yaml"], ["config.yaml", "paper.yaml"]):
+        cfg = load_config([root / "config" / f for f in files])
         assert cfg["train"]["warmup_ratio"] == pytest.approx(0.03)  # default filled in
+
+
+def test_overrides_merge_like_snakemake(root):
+    """Mappings merge key by key, lists are replaced: what the test config leaves out is the base's."""
+    base = load_config(root / "config/config.yaml")
+    cfg = load_config([root / "config/config.yaml", root / "config/test.yaml"])
+    assert cfg["train"]["steps"] == 12 and cfg["train"]["lora_r"] == base["train"]["lora_r"]
+    assert cfg["model"]["embedded"]["text_layers"] == 2
+    assert cfg["model"]["embedded"]["text_hidden"] == base["model"]["embedded"]["text_hidden"]
+    assert cfg["datasets"]["synth_live"]["distortions"] == base["datasets"]["synth_live"]["distortions"]
+    paper = load_config([root / "config/config.yaml", root / "config/paper.yaml"])
+    assert paper["seeds"] == [0, 1, 2] and paper["test_datasets"] == ["koniq", "spaq", "live", "csiq"]
 
 
 def test_unknown_key_names_the_key(root):
@@ -66,7 +78,7 @@ def test_help_does_not_import_torch():
 
 
 def test_paper_config_is_valid_and_plans_the_full_workflow(root, venv_bin):
-    cfg = load_config(root / "config" / "paper.yaml")
+    cfg = load_config([root / "config" / "config.yaml", root / "config" / "paper.yaml"])
     assert cfg["model"]["source"] == "llava-hf/llava-1.5-7b-hf" and cfg["model"]["trust_remote_code"] is False
     proc = subprocess.run([venv_bin / "snakemake", "-n", "--cores", "1", "--configfile", "config/paper.yaml"],
                           cwd=root, capture_output=True, text=True)

@@ -7,9 +7,11 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from reasoniqa.evaluate import load_predictions, table1, write_correlations
+from reasoniqa.tables.common import load_predictions
+from reasoniqa.tables.correlations import table1, write_correlations
 from reasoniqa.grounding import contradiction, cv_r2, grounding_stats
-from reasoniqa.instability import answer_stats, instability_table
+from reasoniqa.instability import answer_stats
+from reasoniqa.tables.instability import instability_table
 from reasoniqa.metrics import Resamples, correlations, logistic4, per_seed_correlation, percentile_interval
 from reasoniqa.sampling import parse_level
 
@@ -204,7 +206,7 @@ def test_per_dataset_arguments_must_pair_up(root, capsys, monkeypatch):
 
 def test_description_accuracy_against_measured_levels_and_the_majority_row(tmp_path):
     from reasoniqa.descriptions import describe
-    from reasoniqa.evaluate import description_accuracy
+    from reasoniqa.tables.description_accuracy import description_accuracy
     from reasoniqa.features import FEATURES, LEVELS
 
     # One threshold per boundary at 0.5, 1.5, ...: a feature's value is its level index.

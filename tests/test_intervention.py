@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 
 from reasoniqa.descriptions import parse
-from reasoniqa.intervention import edits, intervene, intervention_table
+from reasoniqa.intervention import edits, intervene
+from reasoniqa.tables.intervention import intervention_table
 
 TEXT = ("Edges are sharp, grain is severe, and no blocking is seen. "
         "Exposure is well balanced, contrast is good, and colours look natural.")

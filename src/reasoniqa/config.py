@@ -73,7 +73,18 @@ def validate_config(cfg: dict, source: str = "config") -> dict:
     return cfg
 
 
-def load_config(path: str | Path) -> dict:
+def merge_into(base: dict, override: dict) -> dict:
+    """`override` merged into `base` in place, as Snakemake merges its config files: mappings key by key
+    (recursively), anything else replaced."""
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            merge_into(base[key], value)
+        else:
+            base[key] = copy.deepcopy(value)
+    return base
+
+
+def read_yaml(path: str | Path) -> dict:
     path = Path(path)
     if not path.is_file():
         raise UserError(f"config file not found: {path}")
@@ -81,7 +92,31 @@ def load_config(path: str | Path) -> dict:
         cfg = yaml.safe_load(path.read_text())
     except yaml.YAMLError as exc:
         raise UserError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
-    return validate_config(cfg, source=str(path))
+    if not isinstance(cfg, dict):
+        raise UserError(f"{path}: top level must be a mapping, got {type(cfg).__name__}")
+    return cfg
+
+
+def load_config(paths: str | Path | list) -> dict:
+    """One config file, or a base and its overrides (merged in order, as `snakemake --configfile`
+    merges them onto the Snakefile's `configfile:`), validated with defaults filled in."""
+    paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    merged: dict = {}
+    for path in paths:
+        merge_into(merged, read_yaml(path))
+    return validate_config(merged, source=" + ".join(map(str, paths)))
+
+
+def dataset_spec(cfg: dict, name: str, synthetic: bool) -> dict:
+    """A dataset's entry, of the kind the step makes (synthesize: synthetic; fetch/prepare: real)."""
+    if name not in cfg["datasets"]:
+        raise UserError(f"dataset {name!r} is not defined in the config (known: {', '.join(cfg['datasets'])})")
+    spec = cfg["datasets"][name]
+    if synthetic and spec["kind"] != "synthetic":
+        raise UserError(f"dataset {name!r} is a real dataset ({spec['kind']}): use `reasoniqa fetch`")
+    if not synthetic and spec["kind"] == "synthetic":
+        raise UserError(f"dataset {name!r} is synthetic: use `reasoniqa synthesize`")
+    return spec
 
 
 def section_hash(*sections) -> str:

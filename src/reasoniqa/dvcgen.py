@@ -28,7 +28,7 @@ DATA_PLOTS = [
 ]
 
 
-def dag_jobs(configfile: str, snakefile: str = "Snakefile") -> list[dict]:
+def dag_jobs(configfiles: list[str], snakefile: str = "Snakefile") -> list[dict]:
     """Every job of the full DAG (as with --forceall): rule, inputs, outputs, shell command.
 
     Uses Snakemake's API as its own `--filegraph` does; `--detailed-summary` cannot be used since it
@@ -42,7 +42,7 @@ def dag_jobs(configfile: str, snakefile: str = "Snakefile") -> list[dict]:
     with contextlib.redirect_stderr(io.StringIO()), SnakemakeApi(OutputSettings()) as api:
         workflow_api = api.workflow(
             resource_settings=ResourceSettings(cores=1),
-            config_settings=ConfigSettings(configfiles=[Path(configfile)]),
+            config_settings=ConfigSettings(configfiles=[Path(f) for f in configfiles]),
             snakefile=Path(snakefile),
         )
         dag_api = workflow_api.dag(dag_settings=DAGSettings(forceall=True))
@@ -62,7 +62,13 @@ def _stage_name(rule: str, first_output: str) -> str:
     return f"{rule}__" + re.sub(r"[^A-Za-z0-9_.-]+", "-", slug).strip("-")
 
 
-def stages_from_jobs(jobs: list[dict], configfile: str) -> dict:
+def stages_from_jobs(jobs: list[dict], configfiles: list[str]) -> dict:
+    """DVC stages of the jobs. A job's config sections are tracked in the base file, and in each override
+    file that sets them (DVC reads a param from the file named; a section an override leaves out is the
+    base's)."""
+    import yaml
+
+    present = [set(yaml.safe_load(Path(f).read_text()) or {}) for f in configfiles]
     stages = {}
     for job in sorted(jobs, key=lambda j: (j["rule"], sorted(j["outputs"]))):
         rule = job["rule"]
@@ -73,8 +79,11 @@ def stages_from_jobs(jobs: list[dict], configfile: str) -> dict:
         if job["inputs"]:
             entry["deps"] = sorted(set(job["inputs"]))
         sections = section_names(rule, job.get("wildcards"))  # the table the rules' params use too
-        if sections:
-            entry["params"] = [{configfile: sections}]
+        params = [{f: sections if i == 0 else [s for s in sections if s in keys]}
+                  for i, (f, keys) in enumerate(zip(configfiles, present))]
+        params = [p for p in params if next(iter(p.values()))]
+        if params:
+            entry["params"] = params
         kept = [o for o in outs if not METRICS.match(o) and not IMAGE_PLOTS.match(o)]
         if kept:
             entry["outs"] = kept
@@ -86,10 +95,25 @@ def stages_from_jobs(jobs: list[dict], configfile: str) -> dict:
     return stages
 
 
-def render_dvc_yaml(configfile: str = "config/config.yaml") -> str:
+def write_dvc_yaml(configs: list[str], out: str) -> None:
+    """dvc.yaml (or stdout for "-") from the config files (a base, then overrides)."""
+    import sys
+
+    from reasoniqa.io import write_text
+
+    text = render_dvc_yaml(configs)
+    if out == "-":
+        sys.stdout.write(text)
+    else:
+        write_text(out, text)
+
+
+def render_dvc_yaml(configfiles: list[str] | str = "config/config.yaml") -> str:
     import yaml
 
-    stages = stages_from_jobs(dag_jobs(configfile), configfile)
+    configfiles = [configfiles] if isinstance(configfiles, str) else list(configfiles)
+    stages = stages_from_jobs(dag_jobs(configfiles), configfiles)
+    configfile = " + ".join(configfiles)
     header = ("# GENERATED from the Snakemake DAG by `reasoniqa dvc-yaml` (make dvc-yaml): do not edit.\n"
               f"# Config: {configfile}. tests/test_dvc_sync.py fails when this file is stale.\n")
     plots = [p for p in DATA_PLOTS if any(next(iter(p)) in s.get("outs", []) for s in stages.values())]

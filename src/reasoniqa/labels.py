@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from reasoniqa import UserError
 from reasoniqa.features import FEATURES, LEVELS, calibrate, levels_of, measure
 from reasoniqa.io import save_png, write_csv, write_json, write_jsonl, write_table
 
@@ -97,6 +98,8 @@ def _true_level(strength: float, feature: str) -> str:
 def validate(data_dirs: list[str], feature_files: list[str], calibration: str, table_out: str,
              figure_out: str) -> None:
     """Measured level vs applied distortion strength on the synthetic stand-ins (their ground truth)."""
+    if len(data_dirs) != len(feature_files):
+        raise UserError("--data and --features need the same number of entries, in the same order")
     import matplotlib
 
     matplotlib.use("Agg")

@@ -7,7 +7,9 @@ the same call gives a concrete path in Python and a pattern in a rule (`expand(L
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from pathlib import Path
 
 # The workflow's fixed artifacts (tables, figures, metrics), relative to the results folder. A table's
 # Markdown/LaTeX twins are written beside its CSV.
@@ -93,6 +95,10 @@ class Layout:
     def intervention(self, method="{method}", seed="{seed}", dataset="{dataset}") -> str:
         return self._r("intervention", method, f"seed{seed}", f"{dataset}.csv")
 
+    def job_benchmark(self, rule: str, *wildcards: str) -> str:
+        """Time and memory of one job (Snakemake's `benchmark:` file), e.g. ("train", "{method}", "seed{seed}")."""
+        return self._r("benchmarks", "jobs", rule, *wildcards) + ".tsv"
+
     def metrics_part(self, name="{name}") -> str:
         return self._r("metrics", f"{name}.json")
 
@@ -101,3 +107,21 @@ class Layout:
 
 
 DEFAULT = Layout()
+
+
+# <method>/seed<S>/[t<temperature>/]<dataset>.<ext>: the per-method outputs above, read back
+PRED_PATH = re.compile(r"(?P<method>[^/]+)/seed(?P<seed>\d+)/(?:t(?P<temperature>\d+(?:\.\d+)?)/)?"
+                       r"(?P<dataset>[^/]+)\.(csv|jsonl|json)$")
+
+
+def parse_prediction_path(path: str) -> dict:
+    """method, seed, dataset (and temperature, for samples) of a per-method output file."""
+    from reasoniqa import UserError
+
+    m = PRED_PATH.search(Path(path).as_posix())
+    if not m:
+        raise UserError(f"{path} is not named <method>/seed<S>/[t<temperature>/]<dataset>.csv|jsonl|json")
+    key = {"method": m["method"], "seed": int(m["seed"]), "dataset": m["dataset"]}
+    if m["temperature"] is not None:
+        key["temperature"] = float(m["temperature"])
+    return key

@@ -13,16 +13,11 @@ import shutil
 from pathlib import Path
 
 from reasoniqa import UserError
+from reasoniqa.layout import ARTIFACTS
 
-TABLES = {  # snapshot file -> the results table it copies
-    "table1_correlations.csv": "tables/table1_correlations.csv",
-    "table1_per_seed.csv": "tables/table1_per_seed.csv",
-    "table2_instability.csv": "tables/table2_instability.csv",
-    "instability_temperature.csv": "tables/instability_temperature.csv",
-    "table3_grounding.csv": "tables/table3_grounding.csv",
-    "table5_intervention.csv": "tables/table5_intervention.csv",
-    "stage1_feature_accuracy.csv": "tables/stage1_feature_accuracy.csv",
-}
+# snapshot file -> the results table it copies (paths: reasoniqa.layout)
+TABLES = {Path(ARTIFACTS[name]).name: ARTIFACTS[name] for name in
+          ("table1", "table1_per_seed", "table2", "temperature_table", "table3", "table5", "description_accuracy")}
 BLOCK = re.compile(r"(<!-- results:(?P<name>[a-z0-9_]+) -->\n)(?P<body>.*?)(<!-- /results:(?P=name) -->)", re.S)
 
 
@@ -127,7 +122,7 @@ def render(snapshot: str | Path) -> dict[str, str]:
     return {name: fn(pd.read_csv(Path(snapshot) / file)) for name, (file, fn) in RENDERERS.items()}
 
 
-def config_digest(config: str | Path) -> str:
+def config_digest(config: str | Path | list) -> str:
     """SHA-256 of the config's content as the workflow reads it (defaults filled, keys sorted), so a
     comment or a reordered key does not count as a change."""
     import hashlib
@@ -138,7 +133,7 @@ def config_digest(config: str | Path) -> str:
     return hashlib.sha256(json.dumps(load_config(config), sort_keys=True).encode()).hexdigest()
 
 
-def take_snapshot(results: str | Path, snapshot: str | Path, config: str | Path) -> None:
+def take_snapshot(results: str | Path, snapshot: str | Path, config: str | Path | list) -> None:
     """Copy a finished run's tables into the snapshot folder, with the digest of the config that made them."""
     from reasoniqa.io import write_json
 
@@ -147,11 +142,20 @@ def take_snapshot(results: str | Path, snapshot: str | Path, config: str | Path)
     missing = [src for src in TABLES.values() if not (Path(results) / src).is_file()]
     if missing:
         raise UserError(f"{results}/{missing[0]} does not exist: run the workflow first ({len(missing)} tables missing)")
-    digest = config_digest(config)  # a bad config fails here, before anything is replaced
+    configs = [config] if isinstance(config, (str, Path)) else list(config)
+    digest = config_digest(configs)  # a bad config fails here, before anything is replaced
     with atomic_dir(snapshot) as tmp:
         for name, src in TABLES.items():
             shutil.copy2(Path(results) / src, Path(tmp) / name)
-        write_json(Path(tmp) / "snapshot.json", {"config": str(config), "config_sha256": digest})
+        write_json(Path(tmp) / "snapshot.json", {"config": " ".join(map(str, configs)), "config_sha256": digest})
+
+
+def refresh(readme: str | Path, snapshot: str | Path, results: str | Path, configs: list[str],
+            keep_snapshot: bool = False) -> list[str]:
+    """Snapshot a finished run's tables (unless kept as they are) and rewrite the README's blocks."""
+    if not keep_snapshot:
+        take_snapshot(results, snapshot, configs)
+    return update_readme(readme, snapshot)
 
 
 def update_readme(readme: str | Path, snapshot: str | Path) -> list[str]:

@@ -15,6 +15,8 @@ rule analyze_split:
         ),
     log:
         "logs/analysis/{method}/seed{seed}.log",
+    benchmark:
+        L.job_benchmark("analyze_split", "{method}", "seed{seed}")
     conda:
         ENV
     threads: config["torch_threads"]
@@ -47,6 +49,8 @@ rule intervene_split:
         ),
     log:
         "logs/intervention/{method}/seed{seed}.log",
+    benchmark:
+        L.job_benchmark("intervene_split", "{method}", "seed{seed}")
     wildcard_constraints:
         method=one_of(DESCRIBING),
     conda:

@@ -9,13 +9,17 @@ if isinstance(config.get("seeds"), list):
     ]
 validate(config, "../schemas/config.schema.yaml")
 
-# The config file the steps read: the last --configfile given on the command line, else the default.
-CONFIG = (
-    str(workflow.overwrite_configfiles[-1])
-    if workflow.overwrite_configfiles
-    else "config/config.yaml"
+# The config files the steps read: the base (the Snakefile's configfile), then each --configfile
+# override, merged in the same order by `reasoniqa.config.load_config`.
+CONFIG = list(
+    dict.fromkeys(
+        ["config/config.yaml"]
+        + [
+            os.path.relpath(f) if os.path.isabs(f) else str(f)
+            for f in workflow.overwrite_configfiles
+        ]
+    )
 )
-CONFIG = os.path.relpath(CONFIG) if os.path.isabs(CONFIG) else CONFIG
 # Software of every rule, for --use-conda (the same pins as requirements.txt).
 ENV = "../../environment.yml"
 
@@ -41,8 +45,8 @@ def per_method(pattern, methods=config["methods"], **wildcards):
         pattern,
         method=methods,
         seed=SEEDS,
-        dataset=config["test_datasets"],
         **wildcards,
+        dataset=config["test_datasets"],
     )
 
 
@@ -94,8 +98,9 @@ FIG_DATASETS = L.artifact("datasets_overview")
 DATASET_COUNTS = L.artifact("dataset_counts")
 ALL_DATASETS = sorted(set(config["train_datasets"]) | set(config["test_datasets"]))
 # Datasets the run uses (a base config may define more than an override trains and tests on).
-SYNTHETIC = [n for n in ALL_DATASETS if config["datasets"][n]["kind"] == "synthetic"]
-REAL = [n for n in ALL_DATASETS if config["datasets"][n]["kind"] != "synthetic"]
+USED = [n for n in config["datasets"] if n in ALL_DATASETS]
+SYNTHETIC = [n for n in USED if config["datasets"][n]["kind"] == "synthetic"]
+REAL = [n for n in USED if config["datasets"][n]["kind"] != "synthetic"]
 CALIBRATION = L.artifact("calibration")
 FEATURE_VALIDATION = L.artifact("feature_validation")
 FIG_FEATURES = L.artifact("feature_figure")

@@ -3,6 +3,8 @@ rule build_model:
         directory(BASE),
     log:
         "logs/build_model.log",
+    benchmark:
+        L.job_benchmark("build_model")
     conda:
         ENV
     params:

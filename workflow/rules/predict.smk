@@ -7,6 +7,8 @@ rule score_split:
         L.predictions(),
     log:
         "logs/predict/{method}/seed{seed}/{dataset}.log",
+    benchmark:
+        L.job_benchmark("score_split", "{method}", "seed{seed}", "{dataset}")
     wildcard_constraints:
         method=one_of(config["methods"]),
     conda:
@@ -31,6 +33,8 @@ rule fit_classical:
         directory(CLASSICAL_MODELS),
     log:
         "logs/classical/fit.log",
+    benchmark:
+        L.job_benchmark("fit_classical")
     conda:
         ENV
     params:
@@ -53,6 +57,8 @@ rule classical_split:
         ),
     log:
         "logs/classical/{method}.log",
+    benchmark:
+        L.job_benchmark("classical_split", "{method}")
     wildcard_constraints:
         method=one_of(CLASSICAL),
     conda:
@@ -76,6 +82,8 @@ rule sample_split:
         JOB_SAMPLES,
     log:
         "logs/samples/{method}/seed{seed}.log",
+    benchmark:
+        L.job_benchmark("sample_split", "{method}", "seed{seed}")
     conda:
         ENV
     threads: config["torch_threads"]
@@ -95,9 +103,7 @@ rule sample_split:
 rule description_accuracy:
     input:
         predictions=DESCRIBED_PREDICTIONS,
-        features=expand(
-            L.features(), dataset=config["test_datasets"]
-        ),
+        features=expand(L.features(), dataset=config["test_datasets"]),
         calibration=CALIBRATION,
     output:
         table=report(

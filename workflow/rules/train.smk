@@ -11,6 +11,8 @@ rule train:
         directory(L.adapter()),
     log:
         "logs/train/{method}/seed{seed}.log",
+    benchmark:
+        L.job_benchmark("train", "{method}", "seed{seed}")
     wildcard_constraints:
         method=one_of(ONE_RUN),
     conda:
@@ -33,13 +35,13 @@ rule train:
 rule train_stage1:
     input:
         base=base_model_input,
-        records=expand(
-            L.records(kind="stage1"), dataset=config["train_datasets"]
-        ),
+        records=expand(L.records(kind="stage1"), dataset=config["train_datasets"]),
     output:
         directory(L.stage_adapter(stage="stage1")),
     log:
         "logs/train/{method}/seed{seed}/stage1.log",
+    benchmark:
+        L.job_benchmark("train_stage1", "{method}", "seed{seed}")
     wildcard_constraints:
         method=one_of(STAGED),
     conda:
@@ -66,6 +68,8 @@ rule merge_stage1:
         directory(L.merged_model(stage="stage1")),
     log:
         "logs/train/{method}/seed{seed}/merge.log",
+    benchmark:
+        L.job_benchmark("merge_stage1", "{method}", "seed{seed}")
     wildcard_constraints:
         method=one_of(STAGED),
     conda:
@@ -83,13 +87,13 @@ rule merge_stage1:
 rule train_stage2:
     input:
         base=L.merged_model(stage="stage1"),
-        records=expand(
-            L.records(kind="stage2"), dataset=config["train_datasets"]
-        ),
+        records=expand(L.records(kind="stage2"), dataset=config["train_datasets"]),
     output:
         directory(L.stage_adapter(stage="stage2")),
     log:
         "logs/train/{method}/seed{seed}/stage2.log",
+    benchmark:
+        L.job_benchmark("train_stage2", "{method}", "seed{seed}")
     wildcard_constraints:
         method=one_of(STAGED),
     conda:

@@ -40,6 +40,17 @@ def build_tokenizer(corpus: list[str], vocab_size: int):
     )
 
 
+def build_embedded(cfg: dict, out: str | Path) -> None:
+    """The embedded default's base model, written atomically to `out`."""
+    from reasoniqa import UserError
+    from reasoniqa.io import atomic_dir
+
+    if cfg["model"]["source"] != "embedded":
+        raise UserError(f"build-model builds the embedded model only; model.source is {cfg['model']['source']!r}")
+    with atomic_dir(out) as tmp:
+        build_tiny_llava(cfg, tmp)
+
+
 def build_tiny_llava(cfg: dict, out: str | Path) -> None:
     """Build tokenizer, processor and random-init model from `cfg['model']['embedded']`; save to `out`."""
     import torch

@@ -1,13 +1,15 @@
-"""Figures 3 and 5 of the paper's kind: logit lens and attention at the quality token (seaborn)."""
+"""Inference dynamics at the quality token: Figure 3 (logit lens; Table 4 beside it) and Figure 5
+(attention of the quality token over image, prompt and description, per layer)."""
 
 from __future__ import annotations
 
 import json
 
-from reasoniqa.evaluate import parse_prediction_path
 from reasoniqa.io import save_png, write_table
-
+from reasoniqa.layout import parse_prediction_path
 from reasoniqa.methods import REGISTRY
+from reasoniqa.tables.lens import lens_summary
+
 
 ORDER = list(REGISTRY)
 
@@ -20,26 +22,6 @@ def load_analysis(files: list[str]) -> list[dict]:
         with open(f) as fh:
             out += [{**key, **s} for s in json.load(fh)["samples"]]
     return out
-
-
-def lens_summary(samples: list[dict]):
-    """Per method x dataset (and an 'all' row per method): how the answer forms across layers."""
-    import numpy as np
-    import pandas as pd
-
-    rows = [{"method": s["method"], "dataset": s["dataset"], "settle_layer": s["settle_layer"],
-             "layers": len(s["top1"]) - 1, "distinct_top1": s["distinct_top1"], "level_flip": s["level_flip"],
-             "output_level_mass": s["level_mass"][-1],
-             "intermediate_level_mass": float(np.mean(s["level_mass"][1:-1])) if len(s["level_mass"]) > 2 else np.nan}
-            for s in samples]
-    frame = pd.DataFrame(rows)
-    agg = {"n": ("settle_layer", "size"), "layers": ("layers", "first"), "settle_layer": ("settle_layer", "mean"),
-           "distinct_top1": ("distinct_top1", "mean"), "level_flip_rate": ("level_flip", "mean"),
-           "intermediate_level_mass": ("intermediate_level_mass", "mean"),
-           "output_level_mass": ("output_level_mass", "mean")}
-    per = frame.groupby(["method", "dataset"], sort=True).agg(**agg).reset_index()
-    overall = frame.groupby("method", sort=True).agg(**agg).reset_index().assign(dataset="all")
-    return pd.concat([per, overall[per.columns]], ignore_index=True)
 
 
 def _methods(samples: list[dict]) -> list[str]:

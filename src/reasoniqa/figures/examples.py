@@ -4,13 +4,12 @@ feature-vs-quality figure (predicted score by the feature level the model's own 
 from __future__ import annotations
 
 import textwrap
-from pathlib import Path
 
 from reasoniqa import UserError
-from reasoniqa.evaluate import parse_prediction_path
 from reasoniqa.io import read_jsonl, save_png
-
+from reasoniqa.layout import parse_prediction_path
 from reasoniqa.methods import REGISTRY
+
 
 DESCRIBING = [name for name, m in REGISTRY.items() if m.describes]
 

@@ -1,0 +1,103 @@
+"""data and labels"""
+
+from __future__ import annotations
+
+from reasoniqa.cli.common import cfg, log
+
+
+def build_model(a):
+    from reasoniqa.model.tiny import build_embedded
+
+    build_embedded(cfg(a), a.out)
+    log.info("built embedded model in %s", a.out)
+
+
+def synthesize(a):
+    from reasoniqa.config import dataset_spec
+    from reasoniqa.data.synth import synthesize
+
+    c = cfg(a)
+    log.info("wrote %d images to %s", synthesize(a.dataset, dataset_spec(c, a.dataset, synthetic=True), a.out,
+                                                  c["test_photos"]), a.out)
+
+
+def fetch(a):
+    from reasoniqa.config import dataset_spec
+    from reasoniqa.data.real import fetch
+
+    fetch(a.dataset, dataset_spec(cfg(a), a.dataset, synthetic=False), a.out, a.downloads)
+    log.info("%s: raw files in %s", a.dataset, a.out)
+
+
+def prepare(a):
+    from reasoniqa.config import dataset_spec
+    from reasoniqa.data.real import build_manifest
+
+    n = build_manifest(a.dataset, dataset_spec(cfg(a), a.dataset, synthetic=False), a.raw, a.out)
+    log.info("%s: manifest of %d distorted images in %s", a.dataset, n, a.out)
+
+
+def features(a):
+    from reasoniqa.labels import measure_dataset
+
+    log.info("measured features of %d images -> %s", measure_dataset(a.data, a.out), a.out)
+
+
+def calibrate(a):
+    from reasoniqa.labels import calibrate_files
+
+    log.info("thresholds: %s", calibrate_files(a.features, a.out))
+
+
+def labels(a):
+    from reasoniqa.labels import write_records
+
+    counts = write_records(cfg(a), a.dataset, a.data, a.features, a.calibration, a.out)
+    log.info("%s: records %s -> %s", a.dataset, counts, a.out)
+
+
+def validate_features(a):
+    from reasoniqa.labels import validate
+
+    validate(a.data, a.features, a.calibration, a.table, a.figure)
+
+
+def add_steps(step):
+    s = step("build-model", build_model, "build the embedded tiny LLaVA (random init) and save it")
+    s.add_argument("--out", required=True)
+
+    s = step("synthesize", synthesize, "make a synthetic stand-in dataset from shipped photographs")
+    s.add_argument("--dataset", required=True)
+    s.add_argument("--out", required=True)
+
+    s = step("fetch", fetch, "download and extract a real dataset (resumable, verified)")
+    s.add_argument("--dataset", required=True)
+    s.add_argument("--out", required=True, help="raw folder (extracted files)")
+    s.add_argument("--downloads", required=True, help="archive folder (kept across runs, for resume)")
+
+    s = step("prepare", prepare, "parse a real dataset's labels into the common manifest")
+    s.add_argument("--dataset", required=True)
+    s.add_argument("--raw", required=True)
+    s.add_argument("--out", required=True)
+
+    s = step("features", features, "measure visual features of every image of a dataset")
+    s.add_argument("--data", required=True)
+    s.add_argument("--out", required=True)
+
+    s = step("calibrate", calibrate, "feature level thresholds from the training split")
+    s.add_argument("--features", nargs="+", required=True)
+    s.add_argument("--out", required=True)
+
+    s = step("labels", labels, "write the conversation records of every stage for a dataset (JSONL)")
+    s.add_argument("--dataset", required=True)
+    s.add_argument("--data", required=True, help="dataset folder holding manifest.csv")
+    s.add_argument("--features", required=True)
+    s.add_argument("--calibration", required=True)
+    s.add_argument("--out", required=True, help="folder for <kind>.jsonl")
+
+    s = step("validate-features", validate_features, "measured levels vs applied distortions")
+    s.add_argument("--data", nargs="+", required=True)
+    s.add_argument("--features", nargs="+", required=True)
+    s.add_argument("--calibration", required=True)
+    s.add_argument("--table", required=True)
+    s.add_argument("--figure", required=True)

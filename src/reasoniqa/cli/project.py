@@ -1,0 +1,29 @@
+"""project files"""
+
+from __future__ import annotations
+
+from reasoniqa.cli.common import log
+
+
+def readme(a):
+    from reasoniqa.readme import refresh
+
+    log.info("README blocks rewritten from %s: %s", a.snapshot,
+             ", ".join(refresh(a.readme, a.snapshot, a.results, a.config, a.keep_snapshot)))
+
+
+def dvc_yaml(a):
+    from reasoniqa.dvcgen import write_dvc_yaml
+
+    write_dvc_yaml(a.config, a.out)
+
+
+def add_steps(step):
+    s = step("readme", readme, "write the README's result tables from a finished run (via a committed snapshot)")
+    s.add_argument("--results", default="results")
+    s.add_argument("--snapshot", default="docs/results", help="committed copy of the tables the README shows")
+    s.add_argument("--readme", default="README.md")
+    s.add_argument("--keep-snapshot", action="store_true", help="re-render from the snapshot as it is")
+
+    s = step("dvc-yaml", dvc_yaml, "generate dvc.yaml from the Snakemake DAG")
+    s.add_argument("--out", default="dvc.yaml", help="output path, or - for stdout")

@@ -1,0 +1,63 @@
+"""Stage-1 feature accuracy: do generated descriptions name the measured feature levels?"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reasoniqa.io import write_table
+from reasoniqa.layout import parse_prediction_path
+
+
+def feature_agreement(parsed: list[dict], truth: list[dict]) -> dict[str, float]:
+    """Per feature, the share of descriptions (parsed) that name the true level."""
+    from reasoniqa.features import FEATURES
+
+    return {f: sum(p[f] == t[f] for p, t in zip(parsed, truth)) / len(truth) for f in FEATURES}
+
+
+def majority_agreement(truth: list[dict]) -> dict[str, float]:
+    """Per feature, the share of its most common true level: the best constant answer's agreement."""
+    from collections import Counter
+
+    from reasoniqa.features import FEATURES
+
+    return {f: Counter(t[f] for t in truth).most_common(1)[0][1] / len(truth) for f in FEATURES}
+
+
+def description_accuracy(pred_files: list[str], feature_files: list[str], calibration: str,
+                         table_path: str) -> None:
+    """How often generated descriptions name the measured feature level (stage-1 feature accuracy),
+    per method with descriptions x dataset; `complete` is the share naming all six features once.
+    A `majority_level` row per dataset is the best constant answer: always naming each feature's most
+    common level among those images (what a model that learned nothing but the prior would reach)."""
+    import pandas as pd
+
+    from reasoniqa.descriptions import names_every_feature, parse
+    from reasoniqa.features import FEATURES, levels_of
+    from reasoniqa.labels import load_thresholds
+
+    thresholds = load_thresholds(calibration)
+    features = {Path(f).stem: pd.read_csv(f).set_index("name") for f in feature_files}
+    rows, majority = [], {}
+    for f in pred_files:
+        key = parse_prediction_path(f)
+        pred = pd.read_csv(f, keep_default_na=False)
+        if not pred["description"].astype(str).str.len().any() or key["dataset"] not in features:
+            continue
+        feats = features[key["dataset"]]
+        parsed = [parse(str(d)) for d in pred["description"]]
+        truth = [levels_of(feats.loc[n], thresholds) for n in pred["name"]]
+        row = {**key, "n": len(pred),
+               "complete": sum(map(names_every_feature, parsed)) / len(pred)}
+        row.update(feature_agreement(parsed, truth))
+        row["mean"] = sum(row[feat] for feat in FEATURES) / len(FEATURES)
+        rows.append(row)
+        if key["dataset"] not in majority:
+            best = majority_agreement(truth)
+            majority[key["dataset"]] = {"method": "majority_level", "dataset": key["dataset"], "n": len(pred),
+                                        **best, "mean": sum(best.values()) / len(FEATURES)}
+    rows += majority.values()
+    table = pd.DataFrame(rows, columns=["method", "dataset", "seed", "n", "complete", *FEATURES, "mean"])
+    table = table.sort_values(["method", "dataset", "seed"]).reset_index(drop=True)
+    table["seed"] = table["seed"].astype("Int64")  # whole numbers; empty on the majority rows
+    write_table(table_path, table, ".3f")
