@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install run test test-fast bench dvc-yaml readme clean
+.PHONY: install run test test-fast bench dvc-yaml config-doc readme clean
 
 install: $(STAMP)
 
@@ -40,6 +40,9 @@ readme: install
 
 dvc-yaml: install
 	$(BIN)/reasoniqa dvc-yaml --out dvc.yaml
+
+config-doc: install
+	$(BIN)/reasoniqa config-doc --out config/README.md
 
 clean:
 	rm -rf results logs .snakemake

@@ -86,3 +86,11 @@ def test_paper_config_is_valid_and_plans_the_full_workflow(root, venv_bin):
     out = proc.stdout + proc.stderr
     for rule in ("fetch", "prepare", "train_stage1", "merge_stage1", "train_stage2", "score_split"):
         assert f"rule {rule}:" in out or f"localrule {rule}:" in out, rule
+
+
+def test_config_readme_documents_every_key_from_the_schema(root):
+    from reasoniqa.config import _schema
+    from reasoniqa.config_doc import render, undocumented
+
+    assert undocumented(_schema()) == []
+    assert (root / "config/README.md").read_text() == render(), "config/README.md is stale: run `make config-doc`"

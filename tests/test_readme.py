@@ -41,3 +41,20 @@ def test_update_rewrites_only_the_marked_blocks(tmp_path):
     text = readme.read_text()
     assert text.startswith("intro 0.123\n<!-- results:table1 -->\n| method | a |") and text.endswith("<!-- /results:table1 -->\noutro\n")
     assert "| niqe | 0.500 / 0.400 | 0.500 [0.400, 0.600] |" in text and "stale" not in text
+
+
+def test_every_function_the_readme_names_exists(root):
+    """The artifact table's code column (and any `reasoniqa.module.function` in the README) resolves."""
+    import importlib
+    import re
+
+    names = set(re.findall(r"`(reasoniqa(?:\.\w+)+)`", (root / "README.md").read_text()))
+    assert len(names) > 10
+    for name in sorted(names):
+        try:
+            importlib.import_module(name)  # a module
+            continue
+        except ModuleNotFoundError:
+            pass
+        module, _, attr = name.rpartition(".")
+        assert hasattr(importlib.import_module(module), attr), name

@@ -48,7 +48,7 @@ def validate_config(cfg: dict, source: str = "config") -> dict:
     _fill_defaults(cfg, schema)
     from reasoniqa.methods import REGISTRY
 
-    unknown = [m for m in cfg["methods"] if m not in REGISTRY]
+    unknown = [m for m in [*cfg["methods"], cfg["evaluate"]["reference_method"]] if m not in REGISTRY]
     if unknown:
         raise UserError(f"{source}: methods: unknown method {unknown[0]!r} (known: {', '.join(REGISTRY)})")
     for key in ("train_datasets", "test_datasets"):

@@ -18,6 +18,14 @@ def dvc_yaml(a):
     write_dvc_yaml(a.config, a.out)
 
 
+def config_doc(a):
+    from reasoniqa.config_doc import render
+    from reasoniqa.io import write_text
+
+    write_text(a.out, render())
+    log.info("wrote %s from the config schema", a.out)
+
+
 def add_steps(step):
     s = step("readme", readme, "write the README's result tables from a finished run (via a committed snapshot)")
     s.add_argument("--results", default="results")
@@ -27,3 +35,6 @@ def add_steps(step):
 
     s = step("dvc-yaml", dvc_yaml, "generate dvc.yaml from the Snakemake DAG")
     s.add_argument("--out", default="dvc.yaml", help="output path, or - for stdout")
+
+    s = step("config-doc", config_doc, "write config/README.md (every key) from the config schema")
+    s.add_argument("--out", default="config/README.md")
