@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from reasoniqa.batching import batch_starts
+from reasoniqa.device import to_model
 from reasoniqa.images import load_image
 from reasoniqa.levels import level_token_ids
 from reasoniqa.prompts import IMAGE_TOKEN
@@ -71,12 +72,13 @@ def analyze(cfg: dict, method: str, model, processor, image_paths: list[str], de
         images = [load_image(p) for p in image_paths[start : start + len(batch)]] if with_image else None
         enc = processor(text=batch, images=images, return_tensors="pt", padding=True, return_offsets_mapping=True)
         masks = _segment_masks(enc, batch, descriptions[start : start + len(batch)], image_token_id)
-        inputs = {k: v for k, v in enc.items() if k != "offset_mapping"}
+        inputs = to_model({k: v for k, v in enc.items() if k != "offset_mapping"}, model)
         with torch.inference_mode():
             res = model(**inputs, output_hidden_states=True, output_attentions=True, logits_to_keep=1)
             probs = torch.softmax(lens_logits(model, res.hidden_states).float(), -1)  # [L+1, B, V]
             # Quality-token row of each layer's attention, mean over heads: [layers, B, T]
-            attn = torch.stack([a[:, :, -1, :].float().mean(1) for a in res.attentions]).numpy()
+            attn = torch.stack([a[:, :, -1, :].float().mean(1) for a in res.attentions]).cpu().numpy()
+        probs = probs.cpu()
         top_p, top_i = probs.topk(an["top_k"], dim=-1)
         level_p = probs[:, :, level_ids]
         for b in range(len(batch)):

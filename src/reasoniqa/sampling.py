@@ -13,6 +13,7 @@ import re
 import numpy as np
 
 from reasoniqa.batching import batch_starts
+from reasoniqa.device import to_model
 from reasoniqa.images import load_image
 
 NO_LEVEL = "none"  # an answer that names no level (left out of the instability measures, counted as invalid)
@@ -67,9 +68,9 @@ def sample_continuations(model, processor, prompts: list[str], image_paths: list
     for start in batch_starts(len(prompts), batch_size, f"sample x{k}", progress):
         texts = prompts[start : start + batch_size]
         images = [load_image(p) for p in image_paths[start : start + batch_size]] if image_paths else None
-        enc = processor(text=texts, images=images, return_tensors="pt", padding=True)
+        enc = to_model(processor(text=texts, images=images, return_tensors="pt", padding=True), model)
         torch.manual_seed(seed * 1_000_003 + start)
-        gen = sample_from_prefix(model, dict(enc), k, max_new_tokens, sampling_args(temperature),
+        gen = sample_from_prefix(model, enc, k, max_new_tokens, sampling_args(temperature),
                                  tok.pad_token_id, tok.eos_token_id)
         decoded = [t.strip() for t in tok.batch_decode(gen[:, enc["input_ids"].shape[1] :], skip_special_tokens=True)]
         out += [decoded[i * k : (i + 1) * k] for i in range(len(texts))]

@@ -125,6 +125,7 @@ def train(cfg: dict, base: str, record_files: list[str], seed: int, out: str | P
     from transformers import get_cosine_schedule_with_warmup
 
     from reasoniqa.batching import collate, encode_record
+    from reasoniqa.device import input_device, to_model
     from reasoniqa.model.load import load_base
 
     t = cfg["train"]
@@ -132,12 +133,12 @@ def train(cfg: dict, base: str, record_files: list[str], seed: int, out: str | P
     steps = plan["steps"]
     torch.manual_seed(seed)
     torch.use_deterministic_algorithms(True, warn_only=torch.cuda.is_available())
-    device = "cuda" if torch.cuda.is_available() else "cpu"
-    model, processor = load_base(base, cfg)
+    model, processor = load_base(base, cfg)  # placed by reasoniqa.device
+    device = input_device(model).type
     if device == "cuda":  # memory: recompute activations instead of storing them
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
         model.enable_input_require_grads()
-    model = get_peft_model(model, lora_config(cfg, plan["modules_to_save"])).to(device)
+    model = get_peft_model(model, lora_config(cfg, plan["modules_to_save"]))
     model.train()
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     log.info("trainable parameters: %d", trainable)
@@ -172,7 +173,7 @@ def train(cfg: dict, base: str, record_files: list[str], seed: int, out: str | P
     for step in bar:
         batch = collate([items[i] for i in batch_indices(seed, step, t["batch_size"], len(items))],
                         processor.tokenizer.pad_token_id)
-        batch = {k: v.to(device) for k, v in batch.items()}
+        batch = to_model(batch, model)
         with torch.autocast(device, dtype=torch.bfloat16, enabled=device == "cuda"):
             loss = model(**batch).loss
         loss.backward()

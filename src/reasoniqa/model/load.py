@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from reasoniqa import UserError
+from reasoniqa.device import resolve
 
 
 def load_base(source: str | Path, cfg: dict, attn: str | None = None):
@@ -17,10 +18,15 @@ def load_base(source: str | Path, cfg: dict, attn: str | None = None):
     kwargs = {"dtype": dtype, "trust_remote_code": trust}
     if attn:
         kwargs["attn_implementation"] = attn
+    device_map = cfg["model"].get("device_map")
+    if device_map:  # larger than one card: accelerate places the layers
+        kwargs["device_map"] = device_map
     try:
         processor = AutoProcessor.from_pretrained(source, trust_remote_code=trust)
         model = AutoModelForImageTextToText.from_pretrained(source, **kwargs)
     except OSError as exc:
         raise UserError(f"cannot load model from {source}: {str(exc).splitlines()[0]}") from None
+    if not device_map:
+        model.to(resolve(cfg))  # placed once, here; inputs follow it (reasoniqa.device.to_model)
     processor.tokenizer.padding_side = "left"
     return model.eval(), processor
