@@ -61,7 +61,7 @@ def model_benchmarks(batch: int = 32) -> dict:
     from reasoniqa.images import load_image
     from reasoniqa.lens import analyze
     from reasoniqa.model.tiny import build_tiny_llava
-    from reasoniqa.prompts import rate_prompt
+    from reasoniqa.prompts import Prompts
     from reasoniqa.sampling import sample_continuations
     from reasoniqa.scoring import generate_texts, level_probabilities, load_method_model
 
@@ -75,7 +75,7 @@ def model_benchmarks(batch: int = 32) -> dict:
         paths = sorted(str(p) for p in (tmp / "data/images").iterdir())[:batch]
         model, proc = load_method_model(cfg, str(tmp / "model"), None)
         words = cfg["levels"]["words"]
-        prompts = [rate_prompt(cfg)] * len(paths)
+        prompts = [Prompts(cfg, proc).rate()] * len(paths)
         batched = level_probabilities(model, proc, prompts, paths, words, batch, progress=False)
         looped = level_probabilities(model, proc, prompts, paths, words, 1, progress=False)
         t_batched = best_time(lambda: level_probabilities(model, proc, prompts, paths, words, batch, progress=False))

@@ -29,11 +29,11 @@ def accuracy(cfg, base: str, adapter: str, frame, features, thresholds) -> dict:
     from reasoniqa.descriptions import parse
     from reasoniqa.tables.description_accuracy import feature_agreement, majority_agreement
     from reasoniqa.features import levels_of
-    from reasoniqa.prompts import describe_prompt
+    from reasoniqa.prompts import Prompts
     from reasoniqa.scoring import generate_texts, load_method_model
 
     model, proc = load_method_model(cfg, base, adapter)
-    texts = generate_texts(model, proc, [describe_prompt(cfg)] * len(frame), list(frame["path"]), 32,
+    texts = generate_texts(model, proc, [Prompts(cfg, proc).describe()] * len(frame), list(frame["path"]), 32,
                            cfg["predict"]["max_new_tokens"], progress=False)
     parsed = [parse(t) for t in texts]
     truth = [levels_of(features.loc[n], thresholds) for n in frame["name"]]

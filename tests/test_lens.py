@@ -32,7 +32,7 @@ def test_last_layer_of_the_lens_is_the_models_own_logits(tiny_model, test_cfg, i
     model, proc = load_method_model(test_cfg, str(tiny_model), None, attn="eager")
     wrapped = get_peft_model(copy.deepcopy(model), lora_config(test_cfg, []))  # through a PEFT wrapper too
     for m in (model, wrapped):
-        texts, _ = get_method("one_stage_desc").rating_contexts(test_cfg, [DESCRIPTION] * len(images))
+        texts, _ = get_method("one_stage_desc").rating_contexts(test_cfg, proc, [DESCRIPTION] * len(images))
         enc = proc(text=texts, images=[load_image(p) for p in images], return_tensors="pt", padding=True)
         with torch.inference_mode():
             out = m(**enc, output_hidden_states=True, output_attentions=True, logits_to_keep=1)
@@ -62,9 +62,9 @@ def test_attention_segments_partition_the_context(tiny_model, test_cfg, images):
 
 
 def _full_softmax(model, proc, cfg, images):
-    from reasoniqa.prompts import rate_prompt
+    from reasoniqa.prompts import Prompts
 
-    enc = proc(text=[rate_prompt(cfg)] * len(images), images=[load_image(p) for p in images], return_tensors="pt",
+    enc = proc(text=[Prompts(cfg, proc).rate()] * len(images), images=[load_image(p) for p in images], return_tensors="pt",
                padding=True)
     with torch.inference_mode():
         return torch.softmax(model(**enc).logits[:, -1].float(), -1).numpy()

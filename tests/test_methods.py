@@ -62,7 +62,7 @@ def test_a_fifth_method_runs_through_every_inference_path(toy, tiny_model, test_
     # its descriptions are the describing context it reads the level from: scored again, same probabilities
     from reasoniqa.scoring import level_probabilities
 
-    again = level_probabilities(model, proc, toy.rating_contexts(cfg, out["description"])[0], paths,
+    again = level_probabilities(model, proc, toy.rating_contexts(cfg, proc, out["description"])[0], paths,
                                 cfg["levels"]["words"], 8, progress=False)
     np.testing.assert_allclose(again, out["probs"], atol=1e-5)
     samples = sample_answers(cfg, "zero_shot_desc", model, proc, paths, 1.0, progress=False)

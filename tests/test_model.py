@@ -3,11 +3,11 @@ import torch
 from reasoniqa.levels import level_token_ids
 from reasoniqa.model.load import load_base
 from reasoniqa.model.tiny import build_tiny_llava
-from reasoniqa.prompts import rate_prompt
+from reasoniqa.prompts import Prompts
 
 
 def _logits(model, processor, cfg, image):
-    enc = processor(text=[rate_prompt(cfg)], images=[image], return_tensors="pt")
+    enc = processor(text=[Prompts(cfg, processor).rate()], images=[image], return_tensors="pt")
     with torch.no_grad():
         return model(**enc).logits
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from reasoniqa.data.synth import synthesize
-from reasoniqa.prompts import describe_prompt, infer_prompt, rate_prompt
+from reasoniqa.prompts import Prompts
 from reasoniqa.sampling import sample_answers, sample_continuations, sample_from_prefix
 from reasoniqa.scoring import generate_texts, level_probabilities, load_method_model
 
@@ -25,7 +25,7 @@ def model(tiny_model, test_cfg):
 
 def test_greedy_from_the_shared_prefix_equals_plain_generate(model, images, test_cfg):
     m, proc = model
-    prompts = [describe_prompt(test_cfg)] * len(images)
+    prompts = [Prompts(test_cfg, proc).describe()] * len(images)
     plain = generate_texts(m, proc, prompts, images, batch_size=2, max_new_tokens=6, progress=False)
     shared = sample_continuations(m, proc, prompts, images, k=3, temperature=0, max_new_tokens=6, seed=0,
                                   batch_size=2, progress=False)
@@ -39,7 +39,7 @@ def test_greedy_instability_is_zero_and_sampling_is_seeded(model, images, test_c
     greedy["instability"].update(k=4)
     answers = sample_answers(greedy, "zero_shot", m, proc, images, temperature=0, progress=False)
     assert all(len(set(a["levels"])) == 1 for a in answers)
-    prompts = [rate_prompt(test_cfg)] * len(images)
+    prompts = [Prompts(test_cfg, proc).rate()] * len(images)
     runs = [sample_continuations(m, proc, prompts, images, k=4, temperature=1.0, max_new_tokens=3, seed=s,
                                  batch_size=2, progress=False) for s in (7, 7, 8)]
     assert runs[0] == runs[1] and runs[0] != runs[2]
@@ -69,7 +69,7 @@ def test_shared_prefix_under_left_padding_equals_each_prompt_alone(model, test_c
     m, proc = model
     descriptions = ["sharp", "slightly blurred, noise is moderate, exposure is normal and colours are muted, "
                     "contrast is low", "grain is severe, compression is mild"]
-    prompts = [infer_prompt(test_cfg, d) for d in descriptions]
+    prompts = [Prompts(test_cfg, proc).infer(d) for d in descriptions]
     assert len({len(proc.tokenizer(p)["input_ids"]) for p in prompts}) == 3  # the batch really is padded
     ids, logits = _greedy_steps(m, proc, prompts, shared=True)
     for i, p in enumerate(prompts):
@@ -85,13 +85,13 @@ def test_shared_prefix_under_left_padding_equals_each_prompt_alone(model, test_c
 def test_padded_scoring_batch_equals_one_prompt_at_a_time(model, images, test_cfg):
     m, proc = model
     words = test_cfg["levels"]["words"]
-    prompts = [infer_prompt(test_cfg, d) for d in ("sharp", "noise is severe, blur is mild, contrast is low", "clean")]
+    prompts = [Prompts(test_cfg, proc).infer(d) for d in ("sharp", "noise is severe, blur is mild, contrast is low", "clean")]
     batched = level_probabilities(m, proc, prompts, None, words, batch_size=3, progress=False)
     alone = np.concatenate([level_probabilities(m, proc, [p], None, words, batch_size=1, progress=False)
                             for p in prompts])
     np.testing.assert_allclose(batched, alone, atol=1e-5)
     # with images (equal lengths) and a ragged last batch
-    rated = [rate_prompt(test_cfg)] * 3
+    rated = [Prompts(test_cfg, proc).rate()] * 3
     batched = level_probabilities(m, proc, rated, images[:3], words, batch_size=2, progress=False)
     alone = np.concatenate([level_probabilities(m, proc, [p], [i], words, batch_size=1, progress=False)
                             for p, i in zip(rated, images[:3])])

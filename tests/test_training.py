@@ -143,7 +143,7 @@ def test_teacher_backend_writes_records_in_the_same_format(workspace, tiny_model
     template = json.loads((ws / "labels/stage1.jsonl").read_text().splitlines()[0])
     teacher = json.loads((tmp_path / "labels/stage1.jsonl").read_text().splitlines()[0])
     assert set(teacher) == set(template) and teacher["name"] == template["name"]
-    assert teacher["answer"] == " " + teacher["description"]
+    assert teacher["turn"] == "describe" and teacher["description"]
     assert teacher["description"] != template["description"]  # written by the (random) teacher
 
 

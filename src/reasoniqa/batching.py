@@ -14,15 +14,25 @@ def batch_starts(n: int, size: int, desc: str, progress: bool):
     return tqdm(range(0, n, size), desc=desc, disable=not progress)
 
 
-def encode_record(processor, record: dict) -> dict:
-    """Token ids of prompt + answer + eos, labels masking the prompt, and pixel values if any."""
+def encode_record(processor, prompts, record: dict) -> dict:
+    """Token ids of prompt + answer + eos, labels masking the prompt, and pixel values if any. The
+    answer's ids are read from the prompt and answer tokenized together, as the scorer sees them (a
+    tokenizer may tokenize a word differently at the start of a text than after another word)."""
     import torch
 
+    from reasoniqa import UserError
+
+    prompt, answer = prompts.record_texts(record)
     images = [load_image(record["image"])] if record.get("image") else None
-    enc = processor(text=[record["prompt"]], images=images, return_tensors="pt")
+    enc = processor(text=[prompt], images=images, return_tensors="pt")
     prompt_ids = enc["input_ids"][0].tolist()
     tok = processor.tokenizer
-    answer_ids = tok(record["answer"], add_special_tokens=False)["input_ids"] + [tok.eos_token_id]
+    alone = tok(prompt, add_special_tokens=False)["input_ids"]
+    joint = tok(prompt + answer, add_special_tokens=False)["input_ids"]
+    if joint[: len(alone)] != alone:
+        raise UserError(f"the tokenizer merges the end of the prompt with the answer {answer!r}: "
+                        "the answer cannot be masked apart from the prompt")
+    answer_ids = joint[len(alone):] + [tok.eos_token_id]
     item = {
         "input_ids": prompt_ids + answer_ids,
         "labels": [IGNORE] * len(prompt_ids) + answer_ids,

@@ -69,7 +69,7 @@ def intervene(cfg: dict, method: str, model, processor, paths: list[str], descri
             rows += [{"image": i, **c} for c in changes]
     if not rows:
         return []
-    prompts, with_image = get_method(method).rating_contexts(cfg, texts)
+    prompts, with_image = get_method(method).rating_contexts(cfg, processor, texts)
     words, weights = cfg["levels"]["words"], cfg["levels"]["weights"]
     probs = level_probabilities(model, processor, prompts, images if with_image else None, words,
                                 cfg["predict"]["batch_size"], progress)

@@ -61,11 +61,11 @@ def write_records(cfg: dict, dataset: str, data_dir: str, features_csv: str, cal
 def teacher_descriptions(cfg: dict, paths: list[str]) -> list[str]:
     """Descriptions written by a teacher VLM (config labels.teacher: model id or local folder), greedy,
     with the stage-1 prompt; the alternative to descriptions from measured features."""
-    from reasoniqa.prompts import describe_prompt
+    from reasoniqa.prompts import Prompts
     from reasoniqa.scoring import generate_texts, load_method_model
 
     model, processor = load_method_model(cfg, cfg["labels"]["teacher"], None)
-    return generate_texts(model, processor, [describe_prompt(cfg)] * len(paths), paths,
+    return generate_texts(model, processor, [Prompts(cfg, processor).describe()] * len(paths), paths,
                           cfg["predict"]["batch_size"], cfg["predict"]["max_new_tokens"])
 
 

@@ -15,7 +15,6 @@ from reasoniqa.batching import batch_starts
 from reasoniqa.device import to_model
 from reasoniqa.images import load_image
 from reasoniqa.levels import level_token_ids
-from reasoniqa.prompts import IMAGE_TOKEN
 
 SEGMENTS = ("image", "prompt", "description")
 
@@ -35,7 +34,7 @@ def lens_logits(model, hidden_states) -> "torch.Tensor":
     return head(torch.cat([norm(last[:-1]), last[-1:]]))
 
 
-def _segment_masks(enc, texts: list[str], descriptions: list[str], image_token_id: int):
+def _segment_masks(enc, texts: list[str], descriptions: list[str], image_token_id: int, image_token: str):
     """Boolean [B, T] masks of image, prompt and description tokens (character offsets of the
     description in the processor's image-expanded text)."""
     ids, attended, offsets = enc["input_ids"], enc["attention_mask"].bool(), enc["offset_mapping"]
@@ -45,7 +44,7 @@ def _segment_masks(enc, texts: list[str], descriptions: list[str], image_token_i
         if not d:
             continue
         n_image = int(image[i].sum())
-        expanded = text.replace(IMAGE_TOKEN, IMAGE_TOKEN * n_image) if n_image else text
+        expanded = text.replace(image_token, image_token * n_image) if n_image else text
         start = expanded.rindex(d)
         s, e = offsets[i, :, 0].numpy(), offsets[i, :, 1].numpy()
         desc[i] = (s < start + len(d)) & (e > start) & attended[i].numpy() & ~image[i].numpy()
@@ -61,17 +60,18 @@ def analyze(cfg: dict, method: str, model, processor, image_paths: list[str], de
 
     an, words = cfg["analysis"], cfg["levels"]["words"]
     tok = processor.tokenizer
-    level_ids = level_token_ids(tok, words)
     from reasoniqa.methods import get_method
 
-    texts, with_image = get_method(method).rating_contexts(cfg, descriptions)
+    texts, with_image = get_method(method).rating_contexts(cfg, processor, descriptions)
+    level_ids = level_token_ids(tok, words, texts[0]) if texts else []
     image_token_id = model.config.image_token_id
     out = []
     for start in batch_starts(len(texts), an["batch_size"], "lens", progress):
         batch = texts[start : start + an["batch_size"]]
         images = [load_image(p) for p in image_paths[start : start + len(batch)]] if with_image else None
         enc = processor(text=batch, images=images, return_tensors="pt", padding=True, return_offsets_mapping=True)
-        masks = _segment_masks(enc, batch, descriptions[start : start + len(batch)], image_token_id)
+        masks = _segment_masks(enc, batch, descriptions[start : start + len(batch)], image_token_id,
+                               processor.image_token)
         inputs = to_model({k: v for k, v in enc.items() if k != "offset_mapping"}, model)
         with torch.inference_mode():
             res = model(**inputs, output_hidden_states=True, output_attentions=True, logits_to_keep=1)

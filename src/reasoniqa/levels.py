@@ -18,14 +18,21 @@ def score_to_level(score, n_levels: int = 5) -> np.ndarray:
     return np.minimum((s * n_levels).astype(int), n_levels - 1)
 
 
-def level_token_ids(tokenizer, words: list[str]) -> list[int]:
-    """First sub-token of ' word' for each level (Q-Align); they must be distinct to be scored apart."""
+def level_token_ids(tokenizer, words: list[str], context: str = "The quality of the image is") -> list[int]:
+    """First sub-token of each level's answer where the scorer reads it: `context` (a prompt ending at the
+    answer prefix) and the answer the trainer trains (" bad."), tokenized together, since a SentencePiece
+    (Metaspace) tokenizer writes a word at the start of a text differently than after another, and a
+    BPE may merge the word with what follows (Q-Align reads the first sub-token). They must be
+    distinct to be scored apart."""
+    from reasoniqa.prompts import level_answer
+
+    before = tokenizer(context, add_special_tokens=False)["input_ids"]
     ids = []
     for w in words:
-        pieces = tokenizer(f" {w}", add_special_tokens=False)["input_ids"]
-        if not pieces:
-            raise UserError(f"levels.words: {w!r} tokenizes to nothing")
-        ids.append(pieces[0])
+        joint = tokenizer(context + level_answer(w), add_special_tokens=False)["input_ids"]
+        if joint[: len(before)] != before or len(joint) == len(before):
+            raise UserError(f"levels.words: {w!r} does not tokenize apart from the prompt before it")
+        ids.append(joint[len(before)])
     if len(set(ids)) != len(ids):
         raise UserError(f"levels.words: the level words share a first sub-token {ids}; choose other words")
     return ids

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from reasoniqa import UserError
 from reasoniqa.layout import Layout
-from reasoniqa.prompts import describe_and_rate_prompt, describe_prompt, infer_prompt, rate_prompt
+from reasoniqa.prompts import Prompts
 
 
 class Method:
@@ -31,16 +31,16 @@ class Method:
         """(base model, adapter) the method infers with; `base` is the workflow's base model."""
         return base, (layout.adapter(self.name, seed) if self.trained else None)
 
-    def rating_contexts(self, cfg: dict, descriptions: list[str]) -> tuple[list[str], bool]:
+    def rating_contexts(self, cfg: dict, processor, descriptions: list[str]) -> tuple[list[str], bool]:
         """Prompts ending at the quality token (for given descriptions), and whether the image is in
         the context: what the lens and the intervention test read."""
-        return [rate_prompt(cfg)] * len(descriptions), True
+        return [Prompts(cfg, processor).rate()] * len(descriptions), True
 
     def score(self, cfg: dict, model, processor, paths: list[str], progress: bool = True):
         """(descriptions, [N, L] level probabilities) for image files."""
         from reasoniqa.scoring import level_probabilities
 
-        prompts, _ = self.rating_contexts(cfg, [""] * len(paths))
+        prompts, _ = self.rating_contexts(cfg, processor, [""] * len(paths))
         return [""] * len(paths), level_probabilities(model, processor, prompts, paths, cfg["levels"]["words"],
                                                       cfg["predict"]["batch_size"], progress)
 
@@ -49,7 +49,7 @@ class Method:
         """Per image: K sampled levels (and the descriptions they came with, for describing methods)."""
         from reasoniqa.sampling import parse_level, sample_continuations, sampling_common
 
-        answers = sample_continuations(model, processor, [rate_prompt(cfg)] * len(paths), paths,
+        answers = sample_continuations(model, processor, [Prompts(cfg, processor).rate()] * len(paths), paths,
                                        max_new_tokens=cfg["instability"]["rating_tokens"],
                                        **sampling_common(cfg, temperature, progress))
         words = cfg["levels"]["words"]
@@ -72,19 +72,19 @@ class OneStageDesc(Method):
     describes = True
     one_run_records = "one_stage_desc"
 
-    def rating_contexts(self, cfg, descriptions):
-        lead, prefix = describe_and_rate_prompt(cfg), cfg["prompts"]["answer_prefix"]
-        return [f"{lead} {d} {prefix}" for d in descriptions], True
+    def rating_contexts(self, cfg, processor, descriptions):
+        prompts = Prompts(cfg, processor)
+        return [prompts.described_rating(d) for d in descriptions], True
 
     def score(self, cfg, model, processor, paths, progress=True):
         from reasoniqa.sampling import description_part
         from reasoniqa.scoring import generate_texts, level_probabilities
 
         bs = cfg["predict"]["batch_size"]
-        raw = generate_texts(model, processor, [describe_and_rate_prompt(cfg)] * len(paths), paths, bs,
+        raw = generate_texts(model, processor, [Prompts(cfg, processor).describe_and_rate()] * len(paths), paths, bs,
                              cfg["predict"]["max_new_tokens"], progress)
         descriptions = [description_part(t, cfg["prompts"]["answer_prefix"]) for t in raw]
-        prompts, _ = self.rating_contexts(cfg, descriptions)
+        prompts, _ = self.rating_contexts(cfg, processor, descriptions)
         return descriptions, level_probabilities(model, processor, prompts, paths, cfg["levels"]["words"], bs,
                                                  progress)
 
@@ -93,7 +93,7 @@ class OneStageDesc(Method):
 
         prefix, words = cfg["prompts"]["answer_prefix"], cfg["levels"]["words"]
         answers = sample_continuations(
-            model, processor, [describe_and_rate_prompt(cfg)] * len(paths), paths,
+            model, processor, [Prompts(cfg, processor).describe_and_rate()] * len(paths), paths,
             max_new_tokens=cfg["predict"]["max_new_tokens"] + cfg["instability"]["rating_tokens"],
             **sampling_common(cfg, temperature, progress))
         return [{"levels": [parse_level(a, words, prefix) for a in row],
@@ -111,17 +111,18 @@ class TwoStage(Method):
     def model_paths(self, layout, seed, base):
         return layout.merged_model(self.name, seed, "stage1"), layout.stage_adapter(self.name, seed, "stage2")
 
-    def rating_contexts(self, cfg, descriptions):
-        return [infer_prompt(cfg, d) for d in descriptions], False
+    def rating_contexts(self, cfg, processor, descriptions):
+        prompts = Prompts(cfg, processor)
+        return [prompts.infer(d) for d in descriptions], False
 
     def score(self, cfg, model, processor, paths, progress=True):
         from reasoniqa.scoring import generate_texts, level_probabilities
 
         bs = cfg["predict"]["batch_size"]
         with model.disable_adapter():
-            descriptions = generate_texts(model, processor, [describe_prompt(cfg)] * len(paths), paths, bs,
+            descriptions = generate_texts(model, processor, [Prompts(cfg, processor).describe()] * len(paths), paths, bs,
                                           cfg["predict"]["max_new_tokens"], progress)
-        prompts, _ = self.rating_contexts(cfg, descriptions)
+        prompts, _ = self.rating_contexts(cfg, processor, descriptions)
         return descriptions, level_probabilities(model, processor, prompts, None, cfg["levels"]["words"], bs,
                                                  progress)
 
@@ -132,9 +133,9 @@ class TwoStage(Method):
         common = sampling_common(cfg, temperature, progress)
         k, n = common["k"], len(paths)
         with model.disable_adapter():
-            descriptions = sample_continuations(model, processor, [describe_prompt(cfg)] * n, paths,
+            descriptions = sample_continuations(model, processor, [Prompts(cfg, processor).describe()] * n, paths,
                                                 max_new_tokens=cfg["predict"]["max_new_tokens"], **common)
-        prompts, _ = self.rating_contexts(cfg, [d for row in descriptions for d in row])
+        prompts, _ = self.rating_contexts(cfg, processor, [d for row in descriptions for d in row])
         levels = sample_continuations(model, processor, prompts, None,
                                       max_new_tokens=cfg["instability"]["rating_tokens"],
                                       **{**common, "k": 1, "batch_size": common["batch_size"] * k})

@@ -1,44 +1,85 @@
-"""Prompt text shared by training, scoring and the tokenizer corpus (LLaVA-1.5 conversation format)."""
+"""The conversation of every stage, rendered by the model's own chat template.
+
+The texts (the rating question, the answer prefix, ...) come from the config; the conversation format
+(roles, image placeholder, generation prompt) from `processor.apply_chat_template`, so a Qwen or Idefics
+model sees its own format, not LLaVA's. Rating prompts end with the answer prefix ("... The quality of
+the image is"), the position whose next token is the level word (Q-Align).
+
+Records (reasoniqa.records) name their turn (`rate`, `describe`, `describe_and_rate`, `infer`) and
+hold no conversation text: `Prompts.record_texts` renders them for the model being trained.
+"""
 
 from __future__ import annotations
 
-IMAGE_TOKEN = "<image>"
-
-
-def rate_prompt(cfg: dict, with_image: bool = True) -> str:
-    """The scorer's prompt, ending right before the level word (Q-Align: '... The quality of the image is')."""
-    p = cfg["prompts"]
-    image = f"{IMAGE_TOKEN}\n" if with_image else ""
-    return f"USER: {image}{p['rate']} ASSISTANT: {p['answer_prefix']}"
-
-
-def describe_prompt(cfg: dict) -> str:
-    """Stage 1 (and the two-stage model's first step): image -> description of visual features."""
-    return f"USER: {IMAGE_TOKEN}\n{cfg['prompts']['describe']} ASSISTANT:"
-
-
-def infer_prompt(cfg: dict, description: str) -> str:
-    """Stage 2: the description alone (no image) -> quality level."""
-    p = cfg["prompts"]
-    return f"USER: {p['infer']}\n{description}\n{p['rate']} ASSISTANT: {p['answer_prefix']}"
-
-
-def describe_and_rate_prompt(cfg: dict) -> str:
-    """Q-Instruct-style one-stage: image -> description and level in one answer."""
-    return f"USER: {IMAGE_TOKEN}\n{cfg['prompts']['describe_and_rate']} ASSISTANT:"
+from reasoniqa import UserError
 
 
 def level_answer(word: str) -> str:
-    """The answer continuation: a leading space, as a real tokenizer sees the word after 'is'."""
+    """The answer continuation after the prefix: a leading space, as a tokenizer sees a word after 'is'."""
     return f" {word}."
 
 
-def tokenizer_corpus(cfg: dict) -> list[str]:
-    """The project's own label text; the embedded tokenizer's BPE is trained on it."""
-    from reasoniqa.descriptions import vocabulary
+def user_turn(text: str, with_image: bool) -> list[dict]:
+    content = ([{"type": "image"}] if with_image else []) + [{"type": "text", "text": text}]
+    return [{"role": "user", "content": content}]
 
-    lines = [rate_prompt(cfg) + level_answer(w) for w in cfg["levels"]["words"]]
-    lines += [describe_prompt(cfg), describe_and_rate_prompt(cfg), cfg["prompts"]["infer"]]
-    # The description phrases (stage-1 supervision), so they tokenize into few, reusable pieces.
-    lines += [p[0].upper() + p[1:] + "," for p in vocabulary()] + vocabulary()
-    return lines
+
+class Prompts:
+    """The config's texts in one model's conversation format."""
+
+    def __init__(self, cfg: dict, processor):
+        if not getattr(processor, "chat_template", None):
+            raise UserError(f"the model's processor ({type(processor).__name__}) has no chat template; a chat "
+                            "model's folder holds one (chat_template.jinja); rebuild the embedded model")
+        self.texts, self.processor = cfg["prompts"], processor
+
+    def turn(self, text: str, with_image: bool) -> str:
+        """A user turn and the generation prompt, as the model's template writes them."""
+        return self.processor.apply_chat_template(user_turn(text, with_image), add_generation_prompt=True,
+                                                  tokenize=False)
+
+    @staticmethod
+    def lead(prompt: str) -> str:
+        """What separates a prompt from the answer text: nothing after a newline (Qwen's
+        'assistant\\n'), a space after 'ASSISTANT:' (LLaVA)."""
+        return "" if prompt[-1:].isspace() else " "
+
+    def _ending_at_level(self, prompt: str) -> str:
+        return f"{prompt}{self.lead(prompt)}{self.texts['answer_prefix']}"
+
+    def rate(self) -> str:
+        """Image + rating question, ending at the answer prefix (zero_shot, one_stage)."""
+        return self._ending_at_level(self.turn(self.texts["rate"], with_image=True))
+
+    def describe(self) -> str:
+        """Stage 1 (and the two-stage model's first step): image -> description of visual features."""
+        return self.turn(self.texts["describe"], with_image=True)
+
+    def describe_and_rate(self) -> str:
+        """Q-Instruct-style one-stage: image -> description and level in one answer."""
+        return self.turn(self.texts["describe_and_rate"], with_image=True)
+
+    def described_rating(self, description: str) -> str:
+        """The describe-and-rate answer so far: its description, then the answer prefix."""
+        lead = self.describe_and_rate()
+        return f"{lead}{self.lead(lead)}{description} {self.texts['answer_prefix']}"
+
+    def infer(self, description: str) -> str:
+        """Stage 2: the description alone (no image) -> quality level."""
+        t = self.texts
+        return self._ending_at_level(self.turn(f"{t['infer']}\n{description}\n{t['rate']}", with_image=False))
+
+    def record_texts(self, record: dict) -> tuple[str, str]:
+        """(prompt, answer) of a training record, by its turn."""
+        turn, level = record["turn"], level_answer(record["level"])
+        if turn == "rate":
+            return self.rate(), level
+        if turn == "describe":
+            prompt = self.describe()
+            return prompt, f"{self.lead(prompt)}{record['description']}"
+        if turn == "describe_and_rate":
+            prompt = self.describe_and_rate()
+            return prompt, f"{self.lead(prompt)}{record['description']} {self.texts['answer_prefix']}{level}"
+        if turn == "infer":
+            return self.infer(record["description"]), level
+        raise UserError(f"record of {record.get('name')!r}: unknown turn {turn!r}")

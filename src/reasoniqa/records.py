@@ -13,8 +13,6 @@ import numpy as np
 from reasoniqa.descriptions import describe
 from reasoniqa.features import levels_of
 from reasoniqa.levels import score_to_level
-from reasoniqa.prompts import (describe_and_rate_prompt, describe_prompt, infer_prompt, level_answer,
-                               rate_prompt)
 
 KINDS = ["one_stage", "one_stage_desc", "stage1", "stage2"]
 
@@ -35,7 +33,6 @@ def all_records(frame, features, thresholds: dict, dataset: str, cfg: dict,
     words = cfg["levels"]["words"]
     feats = features.set_index("name")
     rng = np.random.default_rng([cfg["labels"]["seed"], sum(map(ord, dataset))])
-    prefix = cfg["prompts"]["answer_prefix"]
     out = {k: [] for k in KINDS}
     levels = score_to_level(frame["score"].to_numpy(), len(words))
     for i, (row, lvl) in enumerate(zip(frame.to_dict("records"), levels)):
@@ -47,11 +44,9 @@ def all_records(frame, features, thresholds: dict, dataset: str, cfg: dict,
             text = teacher_texts[i]
             feature_levels = parse(text)
         base = {**_base(row, dataset, level), "features": feature_levels, "description": text}
-        out["one_stage"].append({**base, "image": row["path"], "prompt": rate_prompt(cfg),
-                                 "answer": level_answer(level)})
-        out["one_stage_desc"].append({**base, "image": row["path"], "prompt": describe_and_rate_prompt(cfg),
-                                      "answer": f" {text} {prefix}{level_answer(level)}"})
-        out["stage1"].append({**base, "image": row["path"], "prompt": describe_prompt(cfg),
-                              "answer": f" {text}"})
-        out["stage2"].append({**base, "prompt": infer_prompt(cfg, text), "answer": level_answer(level)})
+        # the turn each kind trains; its text is rendered for the model by reasoniqa.prompts
+        out["one_stage"].append({**base, "image": row["path"], "turn": "rate"})
+        out["one_stage_desc"].append({**base, "image": row["path"], "turn": "describe_and_rate"})
+        out["stage1"].append({**base, "image": row["path"], "turn": "describe"})
+        out["stage2"].append({**base, "turn": "infer"})
     return out

@@ -31,7 +31,7 @@ def level_probabilities(model, processor, prompts: list[str], image_paths: list[
     padding puts every row's answer position last, so one forward pass serves a whole batch."""
     import torch
 
-    ids = level_token_ids(processor.tokenizer, words)
+    ids = level_token_ids(processor.tokenizer, words, prompts[0]) if prompts else []
     out = []
     for start in batch_starts(len(prompts), batch_size, "score", progress):
         texts = prompts[start : start + batch_size]

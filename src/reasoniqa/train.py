@@ -126,6 +126,7 @@ def train(cfg: dict, base: str, record_files: list[str], seed: int, out: str | P
 
     from reasoniqa.batching import collate, encode_record
     from reasoniqa.device import input_device, to_model
+    from reasoniqa.prompts import Prompts
     from reasoniqa.model.load import load_base
 
     t = cfg["train"]
@@ -146,7 +147,8 @@ def train(cfg: dict, base: str, record_files: list[str], seed: int, out: str | P
     records = [r for f in record_files for r in read_jsonl(f) if r["split"] == split]
     if not records:
         raise UserError(f"no {split!r} records in {', '.join(record_files)}")
-    items = [encode_record(processor, r) for r in tqdm(records, desc="encode", leave=False)]
+    prompts = Prompts(cfg, processor)
+    items = [encode_record(processor, prompts, r) for r in tqdm(records, desc="encode", leave=False)]
 
     optimizer = torch.optim.AdamW(
         [p for p in model.parameters() if p.requires_grad], lr=t["lr"], weight_decay=t["weight_decay"]

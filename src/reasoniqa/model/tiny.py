@@ -8,9 +8,44 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reasoniqa.prompts import IMAGE_TOKEN, tokenizer_corpus
-
+IMAGE_TOKEN = "<image>"
 SPECIALS = ["<unk>", "<s>", "</s>", "<pad>", IMAGE_TOKEN]
+# LLaVA-1.5's conversation format ("USER: <image>\n... ASSISTANT:"), as llava-hf's checkpoints render it.
+LLAVA_CHAT_TEMPLATE = (
+    "{%- for message in messages -%}{{ message['role'].upper() + ': ' }}"
+    "{%- for c in message['content'] if c['type'] == 'image' -%}{{ '<image>\n' }}{%- endfor -%}"
+    "{%- for c in message['content'] if c['type'] == 'text' -%}{{ c['text'] + ' ' }}{%- endfor -%}"
+    "{%- endfor -%}{%- if add_generation_prompt -%}{{ 'ASSISTANT:' }}{%- endif -%}"
+)
+
+
+class TemplateOnly:
+    """A chat template rendered before its processor exists (the tokenizer is trained on the rendered
+    text), with the Jinja settings transformers uses."""
+
+    def __init__(self, chat_template: str):
+        self.chat_template = chat_template
+
+    def apply_chat_template(self, messages, add_generation_prompt=False, tokenize=False):
+        from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+        env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
+        return env.from_string(self.chat_template).render(messages=messages,
+                                                          add_generation_prompt=add_generation_prompt)
+
+
+def tokenizer_corpus(cfg: dict, chat_template: str) -> list[str]:
+    """The project's own label text in the model's conversation format; the embedded tokenizer's BPE is
+    trained on it."""
+    from reasoniqa.descriptions import vocabulary
+    from reasoniqa.prompts import Prompts, level_answer
+
+    prompts = Prompts(cfg, TemplateOnly(chat_template))
+    lines = [prompts.rate() + level_answer(w) for w in cfg["levels"]["words"]]
+    lines += [prompts.describe(), prompts.describe_and_rate(), cfg["prompts"]["infer"]]
+    # The description phrases (stage-1 supervision), so they tokenize into few, reusable pieces.
+    lines += [p[0].upper() + p[1:] + "," for p in vocabulary()] + vocabulary()
+    return lines
 
 
 def build_tokenizer(corpus: list[str], vocab_size: int):
@@ -65,7 +100,7 @@ def build_tiny_llava(cfg: dict, out: str | Path) -> None:
 
     e = cfg["model"]["embedded"]
     torch.manual_seed(e["seed"])
-    tokenizer = build_tokenizer(tokenizer_corpus(cfg), e["vocab_size"])
+    tokenizer = build_tokenizer(tokenizer_corpus(cfg, LLAVA_CHAT_TEMPLATE), e["vocab_size"])
     image_token_id = tokenizer.convert_tokens_to_ids(IMAGE_TOKEN)
     n_patches = (e["image_size"] // e["patch_size"]) ** 2
     vision = CLIPVisionConfig(
@@ -107,6 +142,7 @@ def build_tiny_llava(cfg: dict, out: str | Path) -> None:
         patch_size=e["patch_size"],
         vision_feature_select_strategy="default",
         num_additional_image_tokens=1,  # the CLS token the vision tower adds
+        chat_template=LLAVA_CHAT_TEMPLATE,
     )
     Path(out).mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out)
