@@ -60,7 +60,7 @@ def model_benchmarks(batch: int = 32) -> dict:
     from reasoniqa.data.synth import synthesize
     from reasoniqa.images import load_image
     from reasoniqa.lens import analyze
-    from reasoniqa.model.tiny import build_tiny_llava
+    from reasoniqa.model.tiny import build_tiny
     from reasoniqa.prompts import Prompts
     from reasoniqa.sampling import sample_continuations
     from reasoniqa.scoring import generate_texts, level_probabilities, load_method_model
@@ -69,7 +69,7 @@ def model_benchmarks(batch: int = 32) -> dict:
     out = {}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        build_tiny_llava(cfg, tmp / "model")
+        build_tiny(cfg, tmp / "model")
         synthesize("b", dict(cfg["datasets"]["synth_koniq"], crops_per_photo=2, versions_per_crop=1),
                    tmp / "data", cfg["test_photos"], progress=False)
         paths = sorted(str(p) for p in (tmp / "data/images").iterdir())[:batch]

@@ -39,7 +39,7 @@ def main() -> None:
     from reasoniqa.data.manifest import load_manifest
     from reasoniqa.io import write_jsonl
     from reasoniqa.labels import load_thresholds
-    from reasoniqa.model.tiny import build_tiny_llava
+    from reasoniqa.model.tiny import build_tiny
     from reasoniqa.records import all_records
     from reasoniqa.sampling import subset
     from reasoniqa.train import train
@@ -68,7 +68,7 @@ def main() -> None:
             train_frame, _ = load_manifest(data, split="train")
             records = all_records(train_frame, pd.read_csv(features_csv), thresholds, "synth_koniq", cfg)
             write_jsonl(tmp / "stage1.jsonl", records["stage1"])
-            build_tiny_llava(cfg, tmp / "base")
+            build_tiny(cfg, tmp / "base")
             t = time.perf_counter()
             stats = train(cfg, str(tmp / "base"), [str(tmp / "stage1.jsonl")], 0, tmp / "ad", tmp / "ck",
                           stage="stage1")

@@ -31,7 +31,7 @@ def main() -> None:
     from reasoniqa.config import load_config
     from reasoniqa.data.manifest import load_manifest
     from reasoniqa.labels import load_thresholds
-    from reasoniqa.model.tiny import build_tiny_llava
+    from reasoniqa.model.tiny import build_tiny
     from reasoniqa.sampling import subset
     from reasoniqa.train import train
 
@@ -51,7 +51,7 @@ def main() -> None:
         cfg["model"]["embedded"].update(changes)
         cfg["train"]["steps"] = steps
         with tempfile.TemporaryDirectory() as tmp:
-            build_tiny_llava(cfg, Path(tmp) / "base")
+            build_tiny(cfg, Path(tmp) / "base")
             t = time.perf_counter()
             stats = train(cfg, str(Path(tmp) / "base"), records, 0, Path(tmp) / "ad", Path(tmp) / "ck", stage="stage1")
             took = time.perf_counter() - t

@@ -29,10 +29,10 @@ def venv_bin() -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory, test_cfg):
-    from reasoniqa.model.tiny import build_tiny_llava
+    from reasoniqa.model.tiny import build_tiny
 
     out = tmp_path_factory.mktemp("tiny") / "base"
-    build_tiny_llava(test_cfg, out)
+    build_tiny(test_cfg, out)
     return out
 
 

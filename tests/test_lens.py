@@ -11,7 +11,7 @@ from reasoniqa.images import load_image
 from reasoniqa.lens import analyze, lens_logits, summarize
 from reasoniqa.methods import get_method
 from reasoniqa.levels import level_token_ids
-from reasoniqa.model.tiny import build_tiny_llava
+from reasoniqa.model.tiny import build_tiny
 from reasoniqa.scoring import load_method_model
 
 DESCRIPTION = "Edges are sharp, no grain is visible, and no blocking is seen."
@@ -82,7 +82,7 @@ def test_32_layer_model_runs_the_lens_and_attention(test_cfg, tmp_path, images):
     cfg = copy.deepcopy(test_cfg)
     cfg["model"]["embedded"].update(text_layers=32, text_hidden=32, text_heads=2, intermediate=64,
                                     vision_hidden=32, vision_heads=2)
-    build_tiny_llava(cfg, tmp_path / "deep")
+    build_tiny(cfg, tmp_path / "deep")
     model, proc = load_method_model(cfg, str(tmp_path / "deep"), None, attn="eager")
     records = analyze(cfg, "one_stage_desc", model, proc, images[:2], [DESCRIPTION] * 2, progress=False)
     assert len(records[0]["top1"]) == 33 and len(records[0]["attention"]["image"]) == 32

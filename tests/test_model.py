@@ -2,7 +2,7 @@ import torch
 
 from reasoniqa.levels import level_token_ids
 from reasoniqa.model.load import load_base
-from reasoniqa.model.tiny import build_tiny_llava
+from reasoniqa.model.tiny import build_tiny
 from reasoniqa.prompts import Prompts
 
 
@@ -21,11 +21,11 @@ def test_build_save_load_roundtrip_gives_identical_logits(tmp_path, test_cfg):
     import numpy as np
 
     image = Image.fromarray((np.random.default_rng(0).random((40, 40, 3)) * 255).astype("uint8"))
-    build_tiny_llava(test_cfg, tmp_path / "m")
+    build_tiny(test_cfg, tmp_path / "m")
     model, processor = load_base(tmp_path / "m", test_cfg)  # AutoModelForImageTextToText path
     assert isinstance(model, LlavaForConditionalGeneration)
     # Rebuild in memory from the same seed: same weights as the saved-and-loaded model.
-    build_tiny_llava(test_cfg, tmp_path / "m2")
+    build_tiny(test_cfg, tmp_path / "m2")
     model2, _ = load_base(tmp_path / "m2", test_cfg)
     a, b = _logits(model, processor, test_cfg, image), _logits(model2, processor, test_cfg, image)
     assert torch.equal(a, b)

@@ -5,7 +5,8 @@ import pytest
 
 from reasoniqa.batching import IGNORE, encode_record
 from reasoniqa.levels import level_token_ids
-from reasoniqa.model.tiny import LLAVA_CHAT_TEMPLATE, TemplateOnly
+from reasoniqa.model.families.llava import CHAT_TEMPLATE as LLAVA_CHAT_TEMPLATE
+from reasoniqa.model.tokenizer import TemplateOnly
 from reasoniqa.prompts import Prompts, level_answer
 
 

@@ -14,7 +14,7 @@ import yaml
 
 from reasoniqa.data.synth import synthesize
 from reasoniqa.labels import calibrate_files, measure_dataset, write_records
-from reasoniqa.model.tiny import build_tiny_llava
+from reasoniqa.model.tiny import build_tiny
 from reasoniqa.sampling import sample_answers
 from reasoniqa.scoring import load_method_model, predict_paths
 from reasoniqa.train import merge_adapter, stage_plan, train
@@ -117,7 +117,7 @@ def test_32_layer_model_trains_and_infers(workspace, test_cfg, tmp_path):
     cfg["model"]["embedded"].update(text_layers=32, vision_layers=2, text_hidden=32, text_heads=2,
                                     intermediate=64, vision_hidden=32, vision_heads=2)
     cfg["train"].update(steps=3)
-    build_tiny_llava(cfg, tmp_path / "deep")
+    build_tiny(cfg, tmp_path / "deep")
     from reasoniqa.model.load import load_base
 
     model, _ = load_base(tmp_path / "deep", cfg)

@@ -46,14 +46,22 @@ def method_artifacts(cfg: dict, method: str, seed: int, results: str = "results"
     return base, adapter
 
 
-def predict(cfg: dict, method: str, seed: int, paths: list[str], as_json: bool, results: str = "results") -> None:
+def predict(cfg: dict, method: str, seed: int, paths: list[str], as_json: bool, results: str = "results",
+            base: str | None = None) -> None:
     from reasoniqa.images import load_image
     from reasoniqa.scoring import load_method_model, predict_paths
 
     images = collect_images(paths)
     for path in images:  # fail before loading the model, naming the first bad file
         load_image(path)
-    base, adapter = method_artifacts(cfg, method, seed, results)
+    if base is not None:
+        from reasoniqa.methods import get_method
+
+        if get_method(method).trained:
+            raise UserError(f"--base rates with an untrained model: use --method zero_shot, not {method}")
+        adapter = None
+    else:
+        base, adapter = method_artifacts(cfg, method, seed, results)
     model, processor = load_method_model(cfg, base, adapter)
     out = predict_paths(cfg, method, model, processor, images, progress=False)
     rows = [{"path": p, "description": d, "level": lv, "score": round(float(s), 4)}

@@ -8,8 +8,8 @@ from reasoniqa.cli.common import cfg, log
 def build_model(a):
     from reasoniqa.model.tiny import build_embedded
 
-    build_embedded(cfg(a), a.out)
-    log.info("built embedded model in %s", a.out)
+    build_embedded(cfg(a), a.out, a.family)
+    log.info("built %s model in %s", a.family or "embedded", a.out)
 
 
 def synthesize(a):
@@ -63,8 +63,10 @@ def validate_features(a):
 
 
 def add_steps(step):
-    s = step("build-model", build_model, "build the embedded tiny LLaVA (random init) and save it")
+    s = step("build-model", build_model, "build a tiny random-init VLM (the embedded default, or --family)")
     s.add_argument("--out", required=True)
+    s.add_argument("--family", help="a model family (reasoniqa.model.families); default: the config's "
+                                    "model.embedded.family, for the embedded default only")
 
     s = step("synthesize", synthesize, "make a synthetic stand-in dataset from shipped photographs")
     s.add_argument("--dataset", required=True)

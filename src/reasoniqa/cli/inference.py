@@ -32,7 +32,7 @@ def intervene_split(a):
 def predict(a):
     from reasoniqa.predict import predict
 
-    predict(cfg(a), a.method, a.seed, a.paths, a.json, a.results)
+    predict(cfg(a), a.method, a.seed, a.paths, a.json, a.results, a.base)
 
 
 def fit_classical(a):
@@ -82,6 +82,8 @@ def add_steps(step):
     s.add_argument("--seed", type=int, default=0, help="which trained seed to use")
     s.add_argument("--results", default="results", help="the workflow's results folder")
     s.add_argument("--json", action="store_true", help="JSON instead of CSV")
+    s.add_argument("--base", help="any model folder or id to rate with (zero_shot only): try a checkpoint "
+                                  "before training")
 
     s = step("fit-classical", fit_classical, "fit BRISQUE's SVR and NIQE's pristine model (classical baselines)")
     s.add_argument("--train-data", nargs="+", required=True, help="training dataset folders (their train split)")

@@ -22,6 +22,12 @@ def load_base(source: str | Path, cfg: dict, attn: str | None = None):
     if device_map:  # larger than one card: accelerate places the layers
         kwargs["device_map"] = device_map
     try:
+        from transformers import PretrainedConfig
+
+        from reasoniqa.model.families import refuse_not_native
+
+        model_type = PretrainedConfig.get_config_dict(source)[0].get("model_type", "")
+        refuse_not_native(model_type, source)
         processor = AutoProcessor.from_pretrained(source, trust_remote_code=trust)
         model = AutoModelForImageTextToText.from_pretrained(source, **kwargs)
     except OSError as exc:
