@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install run test test-fast bench dvc-yaml config-doc readme clean
+.PHONY: install run test test-fast test-gpu bench dvc-yaml config-doc readme clean
 
 install: $(STAMP)
 
@@ -30,6 +30,11 @@ test: install
 # The fast lane: unit and in-process model tests, no workflow runs.
 test-fast: install
 	$(BIN)/python -m pytest -q -m "unit or model"
+
+# On a CUDA machine: the gpu-marked tests, then the GPU benchmark through the package (benchmarks/gpu.json).
+test-gpu: install
+	$(BIN)/python -m pytest -q -m gpu
+	$(BIN)/python benchmarks/gpu.py --out benchmarks/gpu.json
 
 bench: install
 	$(BIN)/python benchmarks/run.py

@@ -38,7 +38,8 @@ def tiny_model(tmp_path_factory, test_cfg):
 
 # Lanes (pyproject.toml registers the markers): `make test-fast` runs unit and model tests only.
 INTEGRATION = {"test_workflow", "test_slurm", "test_dvc_sync"}  # run Snakemake, DVC or the workflow
-MODEL = {"test_sampling", "test_lens", "test_training", "test_model", "test_labels", "test_classical"}  # in-process models
+MODEL = {"test_sampling", "test_lens", "test_training", "test_model", "test_labels", "test_classical", "test_device",
+         "test_methods", "test_prompts", "test_families", "test_gpu"}  # in-process models
 
 
 def pytest_collection_modifyitems(config, items):

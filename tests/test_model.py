@@ -16,7 +16,6 @@ def test_build_save_load_roundtrip_gives_identical_logits(tmp_path, test_cfg):
     from PIL import Image
     from transformers import LlavaForConditionalGeneration
 
-
     import numpy as np
 
     image = Image.fromarray((np.random.default_rng(0).random((40, 40, 3)) * 255).astype("uint8"))

@@ -37,8 +37,15 @@ def encode_record(processor, prompts, record: dict) -> dict:
         "input_ids": prompt_ids + answer_ids,
         "labels": [IGNORE] * len(prompt_ids) + answer_ids,
     }
-    if images is not None:
-        item["pixel_values"] = enc["pixel_values"][0].to(torch.float32)
+    # the processor's other outputs: per-token ones (Qwen's mm_token_type_ids) are padded with the ids,
+    # per-image ones (pixel values, image grids) concatenated over the batch
+    for key, value in enc.items():
+        if key in ("input_ids", "attention_mask"):
+            continue
+        if value.shape[:2] == enc["input_ids"].shape:
+            item.setdefault("per_token", {})[key] = value[0].tolist() + [0] * len(answer_ids)
+        else:
+            item.setdefault("per_image", {})[key] = value.to(torch.float32) if value.is_floating_point() else value
     return item
 
 
@@ -56,6 +63,10 @@ def collate(items: list[dict], pad_id: int) -> dict:
         labels[i, :n] = torch.tensor(it["labels"])
         mask[i, :n] = 1
     batch = {"input_ids": ids, "attention_mask": mask, "labels": labels}
-    if "pixel_values" in items[0]:
-        batch["pixel_values"] = torch.stack([it["pixel_values"] for it in items])
+    for key in items[0].get("per_token", {}):
+        batch[key] = torch.zeros((len(items), width), dtype=torch.long)
+        for i, it in enumerate(items):
+            batch[key][i, : len(it["per_token"][key])] = torch.tensor(it["per_token"][key])
+    for key in items[0].get("per_image", {}):
+        batch[key] = torch.cat([it["per_image"][key] for it in items])
     return batch

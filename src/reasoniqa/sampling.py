@@ -26,17 +26,26 @@ def sample_from_prefix(model, inputs: dict, k: int, max_new_tokens: int, samplin
     and generate() feeds that last token itself, then decodes all B*K rows together."""
     import torch
 
+    from reasoniqa.model.families import family_of
+
+    family = family_of(model.config.model_type)
     ids, mask = inputs["input_ids"], inputs["attention_mask"]
-    extra = {k_: v for k_, v in inputs.items() if k_ not in ("input_ids", "attention_mask")}
-    with torch.inference_mode():
+    # per-token inputs (Qwen's mm_token_type_ids) lose their last position with the prompt; the rest
+    # (pixel values, image grids) pass as they are
+    extra = {k_: v[:, :-1] if v.shape[:2] == ids.shape else v for k_, v in inputs.items()
+             if k_ not in ("input_ids", "attention_mask")}
+    positions = family.prefill_positions(mask)
+    if positions is not None:
         # Number a left-padded row's tokens from its first real token, as generate() numbers the new
         # ones (from the attention mask); counting the pads would shift the prompt against its answer.
-        out = model(input_ids=ids[:, :-1], attention_mask=mask[:, :-1], position_ids=padded_positions(mask)[:, :-1],
-                    use_cache=True, **extra)
+        extra["position_ids"] = positions[:, :-1]
+    with torch.inference_mode():
+        out = model(input_ids=ids[:, :-1], attention_mask=mask[:, :-1], use_cache=True, **extra)
         # transformers renamed past_key_values -> cache (5.2x); the output says which name this one takes.
         name = "cache" if "cache" in out else "past_key_values"
         cache = out[name]
         cache.batch_repeat_interleave(k)
+        family.repeat_generation_state(model, k)
         return model.generate(input_ids=ids.repeat_interleave(k, 0), attention_mask=mask.repeat_interleave(k, 0),
                               max_new_tokens=max_new_tokens, pad_token_id=pad_token_id,
                               eos_token_id=eos_token_id, **{name: cache}, **sampling)

@@ -47,6 +47,18 @@ def stage_plan(cfg: dict, stage: str) -> dict:
     raise UserError(f"unknown training stage {stage!r} (known: {', '.join(STAGES)})")
 
 
+def check_modules_to_save(model, names: list[str]) -> None:
+    """Each name matches a module (PEFT would skip a name that matches none, silently)."""
+    from reasoniqa.model.families import family_of
+
+    modules = [n for n, _ in model.named_modules()]
+    for name in names:
+        if not any(m == name or m.endswith("." + name) for m in modules):
+            family = family_of(model.config.model_type)
+            hint = f"; its projector is {family.projector!r}" if family.projector else ""
+            raise UserError(f"train.modules_to_save: no module {name!r} in this {model.config.model_type} model{hint}")
+
+
 def lora_config(cfg: dict, modules_to_save: list[str]):
     from peft import LoraConfig
 
@@ -139,6 +151,7 @@ def train(cfg: dict, base: str, record_files: list[str], seed: int, out: str | P
     if device == "cuda":  # memory: recompute activations instead of storing them
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
         model.enable_input_require_grads()
+    check_modules_to_save(model, plan["modules_to_save"])
     model = get_peft_model(model, lora_config(cfg, plan["modules_to_save"]))
     model.train()
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)

@@ -10,7 +10,7 @@ from reasoniqa.device import resolve
 
 def load_base(source: str | Path, cfg: dict, attn: str | None = None):
     import torch
-    from transformers import AutoModelForImageTextToText, AutoProcessor
+    from transformers import AutoModelForImageTextToText
 
     torch.set_num_threads(cfg["torch_threads"])
     trust = bool(cfg["model"].get("trust_remote_code", False))
@@ -24,11 +24,11 @@ def load_base(source: str | Path, cfg: dict, attn: str | None = None):
     try:
         from transformers import PretrainedConfig
 
-        from reasoniqa.model.families import refuse_not_native
+        from reasoniqa.model.families import family_of, refuse_not_native
 
         model_type = PretrainedConfig.get_config_dict(source)[0].get("model_type", "")
         refuse_not_native(model_type, source)
-        processor = AutoProcessor.from_pretrained(source, trust_remote_code=trust)
+        processor = family_of(model_type).load_processor(source, trust)
         model = AutoModelForImageTextToText.from_pretrained(source, **kwargs)
     except OSError as exc:
         raise UserError(f"cannot load model from {source}: {str(exc).splitlines()[0]}") from None

@@ -15,11 +15,30 @@ class Family:
     name = ""
     model_types: tuple[str, ...] = ()  # `config.model_type` of its checkpoints
     paper_model = ""  # the paper-scale checkpoint (config/paper*.yaml)
+    projector = ""  # the vision-to-language projector module (trained in full: train.modules_to_save)
+
+    # The paper-scale checkpoint's sizes, as `model.embedded` keys (from its published config.json; the
+    # GPU benchmark builds this shape with random weights: no weights are read).
+    paper_dims: dict = {}
+
+    def build(self, cfg: dict):
+        """(model, processor): the family's tokenizer (trained here), processor with its chat template,
+        and a random-init model at `cfg['model']['embedded']`'s sizes."""
+        raise NotImplementedError
 
     def build_tiny(self, cfg: dict, out) -> None:
-        """Tokenizer, processor (with the family's chat template) and random-init model from
-        `cfg['model']['embedded']`, saved to `out` with save_pretrained."""
-        raise NotImplementedError
+        """`build`, saved to `out` with save_pretrained (loads back through the Auto classes)."""
+        from pathlib import Path
+
+        model, processor = self.build(cfg)
+        Path(out).mkdir(parents=True, exist_ok=True)
+        model.save_pretrained(out)
+        processor.save_pretrained(out)
+
+    def load_processor(self, source, trust_remote_code: bool):
+        from transformers import AutoProcessor
+
+        return AutoProcessor.from_pretrained(source, trust_remote_code=trust_remote_code)
 
     def prefill_positions(self, mask):
         """Position ids of a left-padded prompt prefilled by hand (shared-prefix sampling), or None
@@ -41,8 +60,9 @@ NOT_NATIVE = {
 
 def registry() -> dict[str, Family]:
     from reasoniqa.model.families.llava import Llava
+    from reasoniqa.model.families.qwen import Qwen2_5_VL, Qwen3_VL
 
-    return {f.name: f for f in (Llava(),)}
+    return {f.name: f for f in (Llava(), Qwen2_5_VL(), Qwen3_VL())}
 
 
 def get_family(name: str) -> Family:
@@ -52,13 +72,13 @@ def get_family(name: str) -> Family:
     return families[name]
 
 
-def family_of(config) -> Family:
-    """The family of a loaded model's config (by model_type)."""
+def family_of(model_type: str) -> Family:
+    """The family of a checkpoint's `config.model_type`; a model of another native type is run as a
+    generic family (Auto classes, 1D positions), which LLaVA-like models follow."""
     for family in registry().values():
-        if config.model_type in family.model_types:
+        if model_type in family.model_types:
             return family
-    raise UserError(f"model type {config.model_type!r} is not a supported family "
-                    f"(native: {', '.join(registry())})")
+    return Family()
 
 
 def refuse_not_native(model_type: str, source) -> None:

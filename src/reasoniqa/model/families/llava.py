@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from reasoniqa.model.families import Family
 
 IMAGE_TOKEN = "<image>"
@@ -21,8 +19,15 @@ class Llava(Family):
     name = "llava"
     model_types = ("llava",)
     paper_model = "llava-hf/llava-1.5-7b-hf"
+    projector = "multi_modal_projector"
+    # CLIP ViT-L/14 at 336 px + Llama-2-7B
+    paper_dims = {"image_size": 336, "patch_size": 14, "vision_hidden": 1024, "vision_intermediate": 4096,
+                  "vision_layers": 24, "vision_heads": 16, "text_hidden": 4096, "text_layers": 32,
+                  "text_heads": 32, "intermediate": 11008}
 
-    def build_tiny(self, cfg: dict, out) -> None:
+    def build(self, cfg: dict):
+        """(model, processor): random init at `cfg['model']['embedded']`'s sizes, in memory (on the
+        default device and dtype: the GPU benchmark builds LLaVA-1.5-7B's shape this way)."""
         import torch
         from transformers import (
             CLIPImageProcessorPil,
@@ -44,7 +49,7 @@ class Llava(Family):
         n_patches = (e["image_size"] // e["patch_size"]) ** 2
         vision = CLIPVisionConfig(
             hidden_size=e["vision_hidden"],
-            intermediate_size=2 * e["vision_hidden"],
+            intermediate_size=e.get("vision_intermediate", 2 * e["vision_hidden"]),
             num_hidden_layers=e["vision_layers"],
             num_attention_heads=e["vision_heads"],
             image_size=e["image_size"],
@@ -56,7 +61,7 @@ class Llava(Family):
             intermediate_size=e["intermediate"],
             num_hidden_layers=e["text_layers"],
             num_attention_heads=e["text_heads"],
-            num_key_value_heads=e["text_heads"],
+            num_key_value_heads=e.get("text_kv_heads", e["text_heads"]),
             max_position_embeddings=512,
             bos_token_id=tokenizer.bos_token_id,
             eos_token_id=tokenizer.eos_token_id,
@@ -83,6 +88,4 @@ class Llava(Family):
             num_additional_image_tokens=1,  # the CLS token the vision tower adds
             chat_template=CHAT_TEMPLATE,
         )
-        Path(out).mkdir(parents=True, exist_ok=True)
-        model.save_pretrained(out)
-        processor.save_pretrained(out)
+        return model, processor

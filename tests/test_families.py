@@ -1,0 +1,135 @@
+"""Every model family through the same code: a tiny random-init model of each (built here with the
+family's tokenizer, processor and chat template, loaded back through the Auto classes) trains every
+stage, scores, describes, samples padded batches, and runs the lens and attention."""
+
+import copy
+
+import numpy as np
+import pytest
+import torch
+
+from reasoniqa.model.families import registry
+
+FAMILIES = sorted(registry())
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory, test_cfg):
+    """A small stand-in with its records (labels), shared by the families."""
+    from reasoniqa.data.manifest import load_manifest
+    from reasoniqa.data.synth import synthesize
+    from reasoniqa.labels import calibrate_files, measure_dataset, write_records
+
+    d = tmp_path_factory.mktemp("family_data")
+    synthesize("synth_spaq", test_cfg["datasets"]["synth_spaq"], d / "data", test_cfg["test_photos"], progress=False)
+    measure_dataset(str(d / "data"), str(d / "f.csv"))
+    calibrate_files([str(d / "f.csv")], str(d / "cal.json"))
+    write_records(test_cfg, "synth_spaq", str(d / "data"), str(d / "f.csv"), str(d / "cal.json"), str(d / "labels"))
+    return d, list(load_manifest(d / "data", split="test")[0]["path"])[:3]
+
+
+@pytest.fixture(scope="module", params=FAMILIES)
+def family_model(request, tmp_path_factory, test_cfg):
+    from reasoniqa.model.tiny import build_embedded
+
+    out = tmp_path_factory.mktemp(request.param) / "base"
+    build_embedded(test_cfg, out, family=request.param)
+    return request.param, out
+
+
+def test_built_model_loads_through_the_auto_classes(family_model, test_cfg):
+    from reasoniqa.model.families import family_of
+    from reasoniqa.model.load import load_base
+
+    name, base = family_model
+    model, processor = load_base(base, test_cfg)
+    assert family_of(model.config.model_type).name == name
+    assert processor.chat_template and processor.image_token in processor.tokenizer.get_vocab()
+    assert processor.tokenizer.convert_tokens_to_ids(processor.image_token) == model.config.image_token_id
+
+
+def test_every_stage_trains_and_every_method_infers(family_model, data, test_cfg, tmp_path):
+    from reasoniqa.lens import analyze
+    from reasoniqa.model.families import get_family
+    from reasoniqa.sampling import sample_answers
+    from reasoniqa.scoring import load_method_model, predict_paths
+    from reasoniqa.train import merge_adapter, train
+
+    name, base = family_model
+    d, paths = data
+    cfg = copy.deepcopy(test_cfg)
+    cfg["train"].update(steps=6, checkpoint_every=100, modules_to_save=[get_family(name).projector])
+    labels = d / "labels"
+    train(cfg, str(base), [str(labels / "one_stage.jsonl")], 0, tmp_path / "one", tmp_path / "ck1")
+    train(cfg, str(base), [str(labels / "stage1.jsonl")], 0, tmp_path / "s1", tmp_path / "ck2", stage="stage1")
+    merge_adapter(cfg, str(base), str(tmp_path / "s1"), tmp_path / "merged")
+    train(cfg, str(tmp_path / "merged"), [str(labels / "stage2.jsonl")], 0, tmp_path / "s2", tmp_path / "ck3",
+          stage="stage2")
+    words = cfg["levels"]["words"]
+    for method, model_base, adapter in (("one_stage", base, tmp_path / "one"),
+                                        ("two_stage", tmp_path / "merged", tmp_path / "s2")):
+        model, proc = load_method_model(cfg, str(model_base), str(adapter), attn="eager")
+        out = predict_paths(cfg, method, model, proc, paths, progress=False)
+        assert out["probs"].shape == (len(paths), len(words)) and np.allclose(out["probs"].sum(1), 1, atol=1e-5)
+        chains = sample_answers(cfg, method, model, proc, paths, 1.0, progress=False)
+        assert [len(c["levels"]) for c in chains] == [cfg["instability"]["k"]] * len(paths)
+    model, proc = load_method_model(cfg, str(base), None, attn="eager")
+    out = predict_paths(cfg, "one_stage_desc", model, proc, paths, progress=False)  # describe, then rate
+    records = analyze(cfg, "one_stage_desc", model, proc, paths, ["Edges are sharp, no grain."] * len(paths),
+                      progress=False)
+    for r in records:  # the attention of the quality token is split over the three segments
+        shares = np.array([r["attention"][s] for s in ("image", "prompt", "description")])  # [3, layers]
+        np.testing.assert_allclose(shares.sum(0), 1, atol=1e-4)
+        assert (shares[0] > 0).all() and (shares[2] > 0).all()
+
+
+def test_padded_batch_scores_and_samples_as_each_image_alone(family_model, data, test_cfg):
+    """Left padding (prompts of different lengths: descriptions of different lengths) changes nothing:
+    scores equal one prompt at a time, and greedy shared-prefix sampling equals plain generate."""
+    from reasoniqa.methods import get_method
+    from reasoniqa.sampling import sample_continuations
+    from reasoniqa.scoring import generate_texts, level_probabilities, load_method_model
+
+    _, base = family_model
+    _, paths = data
+    model, proc = load_method_model(test_cfg, str(base), None)
+    said = ["Sharp.", "Noise is severe, blur is mild and contrast is low.", "Clean and well exposed."]
+    prompts, _ = get_method("one_stage_desc").rating_contexts(test_cfg, proc, said)
+    words = test_cfg["levels"]["words"]
+    batched = level_probabilities(model, proc, prompts, paths, words, 3, progress=False)
+    alone = np.concatenate([level_probabilities(model, proc, [p], [i], words, 1, progress=False)
+                            for p, i in zip(prompts, paths)])
+    np.testing.assert_allclose(batched, alone, atol=1e-5)
+    shared = sample_continuations(model, proc, prompts, paths, k=2, temperature=0, max_new_tokens=4, seed=0,
+                                  batch_size=3, progress=False)
+    plain = [generate_texts(model, proc, [p], [i], 1, max_new_tokens=4, progress=False)[0]
+             for p, i in zip(prompts, paths)]
+    assert [row[0] for row in shared] == [row[1] for row in shared] == plain
+
+
+def test_lens_last_layer_is_the_models_own_logits(family_model, data, test_cfg):
+    from reasoniqa.images import load_image
+    from reasoniqa.lens import lens_logits
+    from reasoniqa.prompts import Prompts
+    from reasoniqa.scoring import load_method_model
+
+    _, base = family_model
+    _, paths = data
+    model, proc = load_method_model(test_cfg, str(base), None, attn="eager")
+    enc = proc(text=[Prompts(test_cfg, proc).rate()] * 2, images=[load_image(p) for p in paths[:2]],
+               return_tensors="pt", padding=True)
+    with torch.inference_mode():
+        out = model(**enc, output_hidden_states=True, logits_to_keep=1)
+        lens = lens_logits(model, out.hidden_states)
+    torch.testing.assert_close(lens[-1], out.logits[:, -1], atol=1e-4, rtol=1e-4)
+
+
+def test_a_projector_the_model_lacks_is_named(family_model, data, test_cfg, tmp_path):
+    from reasoniqa import UserError
+    from reasoniqa.train import train
+
+    name, base = family_model
+    cfg = copy.deepcopy(test_cfg)
+    cfg["train"]["modules_to_save"] = ["no_such_projector"]
+    with pytest.raises(UserError, match="no module 'no_such_projector'"):
+        train(cfg, str(base), [str(data[0] / "labels/one_stage.jsonl")], 0, tmp_path / "a", tmp_path / "c")

@@ -1,0 +1,72 @@
+"""On a CUDA machine (`make test-gpu`): the package's paths run on the GPU as placed by
+reasoniqa.device, and agree with the CPU. Skipped without CUDA; the GPU script's code path is checked on
+CPU at tiny sizes by test_gpu_benchmark_script_runs_at_tiny_sizes."""
+
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+
+
+@pytest.mark.gpu
+@cuda
+def test_every_path_runs_on_the_gpu_and_agrees_with_the_cpu(tiny_model, test_cfg, tmp_path):
+    from reasoniqa.data.manifest import load_manifest
+    from reasoniqa.data.synth import synthesize
+    from reasoniqa.device import input_device
+    from reasoniqa.lens import analyze
+    from reasoniqa.sampling import sample_answers
+    from reasoniqa.scoring import load_method_model, predict_paths
+
+    synthesize("synth_spaq", test_cfg["datasets"]["synth_spaq"], tmp_path / "d", test_cfg["test_photos"],
+               progress=False)
+    paths = list(load_manifest(tmp_path / "d", split="test")[0]["path"])[:4]
+    probs = {}
+    for device in ("cpu", "cuda"):
+        cfg = {**test_cfg, "model": {**test_cfg["model"], "device": device}}
+        model, proc = load_method_model(cfg, str(tiny_model), None, attn="eager")
+        assert input_device(model).type == device
+        probs[device] = predict_paths(cfg, "zero_shot", model, proc, paths, progress=False)["probs"]
+        if device == "cuda":
+            predict_paths(cfg, "one_stage_desc", model, proc, paths, progress=False)
+            sample_answers(cfg, "one_stage_desc", model, proc, paths, 1.0, progress=False)
+            analyze(cfg, "one_stage_desc", model, proc, paths, ["Edges are sharp."] * len(paths), progress=False)
+    np.testing.assert_allclose(probs["cuda"], probs["cpu"], atol=1e-3)
+
+
+@pytest.mark.gpu
+@cuda
+def test_training_runs_on_the_gpu(tiny_model, test_cfg, tmp_path):
+    import json
+
+    from reasoniqa.data.synth import synthesize
+    from reasoniqa.labels import calibrate_files, measure_dataset, write_records
+    from reasoniqa.train import train
+
+    synthesize("synth_koniq", test_cfg["datasets"]["synth_koniq"], tmp_path / "d", test_cfg["test_photos"],
+               progress=False)
+    measure_dataset(str(tmp_path / "d"), str(tmp_path / "f.csv"))
+    calibrate_files([str(tmp_path / "f.csv")], str(tmp_path / "cal.json"))
+    write_records(test_cfg, "synth_koniq", str(tmp_path / "d"), str(tmp_path / "f.csv"), str(tmp_path / "cal.json"),
+                  str(tmp_path / "labels"))
+    stats = train(test_cfg, str(tiny_model), [str(tmp_path / "labels/one_stage.jsonl")], 0, tmp_path / "ad",
+                  tmp_path / "ck")
+    assert stats["loss_last_10_mean"] < stats["loss_first"]
+    assert json.loads((tmp_path / "ad/train_meta.json").read_text())["steps"] == test_cfg["train"]["steps"]
+
+
+def test_gpu_benchmark_script_runs_at_tiny_sizes(root, tmp_path):
+    """benchmarks/gpu.py goes through the package's functions; at tiny sizes on CPU it runs end to end."""
+    import json
+
+    sys.path.insert(0, str(root / "benchmarks"))
+    import gpu
+
+    gpu.main(["--tiny", "--out", str(tmp_path / "g.json"), "--score-batch", "2", "--sample-batch", "2",
+              "--lens-batch", "2", "--train-batch", "2"])
+    result = json.loads((tmp_path / "g.json").read_text())
+    for family, numbers in result["families"].items():
+        assert numbers["scoring_images_per_s"] > 0 and numbers["lora_step_s"] > 0, family
