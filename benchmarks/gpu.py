@@ -134,9 +134,6 @@ def bench_family(name: str, cfg: dict, device: str, tiny: bool, args, folder: Pa
                lora_trainable_m=sum(p.numel() for p in lora.parameters() if p.requires_grad) / 1e6)
     if device == "cuda":
         res["lora_peak_mem_gib"] = torch.cuda.max_memory_allocated() / 2**30
-    del lora, model, optimizer, batch
-    if device == "cuda":
-        torch.cuda.empty_cache()
     return res
 
 
@@ -167,6 +164,11 @@ def main(argv=None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.families:
             out["families"][name] = bench_family(name, cfg, device, args.tiny, args, Path(tmp))
+            if device == "cuda":  # the family's model is gone with its frame: free its memory
+                import gc
+
+                gc.collect()
+                torch.cuda.empty_cache()
             print(json.dumps({name: out["families"][name]}), flush=True)
     Path(args.out).write_text(json.dumps(out, indent=2, sort_keys=True) + "\n")
 
