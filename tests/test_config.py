@@ -77,15 +77,29 @@ def test_help_does_not_import_torch():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-def test_paper_config_is_valid_and_plans_the_full_workflow(root, venv_bin):
-    cfg = load_config([root / "config" / "config.yaml", root / "config" / "paper.yaml"])
-    assert cfg["model"]["source"] == "llava-hf/llava-1.5-7b-hf" and cfg["model"]["trust_remote_code"] is False
-    proc = subprocess.run([venv_bin / "snakemake", "-n", "--cores", "1", "--configfile", "config/paper.yaml"],
-                          cwd=root, capture_output=True, text=True)
+PAPER = {"llava": (["paper.yaml"], "llava-hf/llava-1.5-7b-hf"),
+         "qwen2_5_vl": (["paper.yaml", "paper_qwen2_5_vl.yaml"], "Qwen/Qwen2.5-VL-7B-Instruct"),
+         "qwen3_vl": (["paper.yaml", "paper_qwen3_vl.yaml"], "Qwen/Qwen3-VL-8B-Instruct")}
+
+
+@pytest.mark.parametrize("family", sorted(PAPER))
+def test_paper_configs_are_valid_and_plan_the_full_workflow(family, root, venv_bin):
+    from reasoniqa.model.families import get_family
+
+    files, model = PAPER[family]
+    cfg = load_config([root / "config/config.yaml", *(root / "config" / f for f in files)])
+    assert cfg["model"]["source"] == model == get_family(family).paper_model
+    assert cfg["model"]["trust_remote_code"] is False
+    assert get_family(family).projector in cfg["train"]["modules_to_save"]
+    proc = subprocess.run([venv_bin / "snakemake", "-n", "-p", "--cores", "all", "--resources", "gpu=1", "--configfile",
+                           *(f"config/{f}" for f in files)], cwd=root, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-2000:]
     out = proc.stdout + proc.stderr
-    for rule in ("fetch", "prepare", "train_stage1", "merge_stage1", "train_stage2", "score_split"):
+    for rule in ("fetch", "prepare", "train_stage1", "merge_stage1", "train_stage2", "score_split", "sample_split",
+                 "analyze_split", "correlations", "lens_figure"):
         assert f"rule {rule}:" in out or f"localrule {rule}:" in out, rule
+    # the steps get the base and every override, in order
+    assert f"--config config/config.yaml {' '.join(f'config/{f}' for f in files)} " in out
 
 
 def test_config_readme_documents_every_key_from_the_schema(root):

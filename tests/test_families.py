@@ -105,6 +105,15 @@ def test_padded_batch_scores_and_samples_as_each_image_alone(family_model, data,
     plain = [generate_texts(model, proc, [p], [i], 1, max_new_tokens=4, progress=False)[0]
              for p, i in zip(prompts, paths)]
     assert [row[0] for row in shared] == [row[1] for row in shared] == plain
+    # text only, right after a batch with images (two_stage's second step): no state of that batch is used
+    texts = [get_method("two_stage").rating_contexts(test_cfg, proc, [d])[0][0] for d in said]
+    shared = sample_continuations(model, proc, texts, None, k=1, temperature=0, max_new_tokens=4, seed=0,
+                                  batch_size=3, progress=False)
+    plain = [generate_texts(model, proc, [t], None, 1, max_new_tokens=4, progress=False)[0] for t in texts]
+    assert [row[0] for row in shared] == plain
+    batched = level_probabilities(model, proc, texts, None, words, 3, progress=False)
+    alone = np.concatenate([level_probabilities(model, proc, [t], None, words, 1, progress=False) for t in texts])
+    np.testing.assert_allclose(batched, alone, atol=1e-5)
 
 
 def test_lens_last_layer_is_the_models_own_logits(family_model, data, test_cfg):

@@ -97,3 +97,20 @@ def test_padded_scoring_batch_equals_one_prompt_at_a_time(model, images, test_cf
                             for p, i in zip(rated, images[:3])])
     np.testing.assert_allclose(batched, alone, atol=1e-5)
     assert np.ptp(batched[:, 0]) > 0 or np.ptp(alone[:, 0]) > 0  # the images differ, so must their scores
+
+
+def test_a_generated_carriage_return_keeps_the_predictions_csv_whole(tmp_path):
+    """A random model can emit any byte; a lone '\\r' in a description must not split a CSV row."""
+    import pandas as pd
+
+    from reasoniqa.io import write_csv
+    from reasoniqa.sampling import decode_new
+
+    class Tok:
+        def batch_decode(self, ids, skip_special_tokens):
+            return [" sharp\rnoisy and grainy ", "clean"]
+
+    texts = decode_new(Tok(), None)
+    write_csv(tmp_path / "p.csv", pd.DataFrame({"name": ["a", "b"], "description": texts}))
+    back = pd.read_csv(tmp_path / "p.csv", keep_default_na=False)
+    assert list(back["name"]) == ["a", "b"] and back["description"][0] == "sharp\nnoisy and grainy"

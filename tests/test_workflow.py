@@ -250,3 +250,25 @@ def test_snakemake_killed_mid_job_reruns_the_incomplete_job(root, tmp_path, venv
     assert (work / target / "adapter_model.safetensors").is_file()
     again = run([venv_bin / "snakemake", target, "-n", "--cores", "1", "--configfile", CONFIG], work, venv_bin)
     assert "Nothing to be done" in again.stdout + again.stderr
+
+
+def test_embedded_workflow_runs_end_to_end_on_a_qwen_model(root, tmp_path, venv_bin):
+    """The same workflow with the embedded model built as a tiny Qwen2.5-VL (`model.embedded.family`):
+    a family with 3D positions, dynamic-resolution image inputs and another chat template."""
+    import yaml
+
+    work = copy_project(root, tmp_path)
+    (work / "config/qwen.yaml").write_text(yaml.safe_dump({
+        "model": {"embedded": {"family": "qwen2_5_vl"}}, "test_datasets": ["synth_spaq"],
+        "train": {"modules_to_save": ["merger"]}, "classical": {"methods": ["piqe"]}}))
+    run([venv_bin / "snakemake", "--cores", "2", "--resources", "gpu=1", "--configfile", CONFIG, "config/qwen.yaml"],
+        work, venv_bin)
+    config = json.loads((work / "results/models/base/config.json").read_text())
+    assert config["model_type"] == "qwen2_5_vl"
+    table = pd.read_csv(work / TABLE).set_index(["method", "dataset"])
+    for method in ("zero_shot", "one_stage", "one_stage_desc", "two_stage"):
+        assert np.isfinite(table.loc[(method, "synth_spaq"), "srcc"]), method
+    preds = pd.read_csv(work / "results/predictions/two_stage/seed0/synth_spaq.csv", keep_default_na=False)
+    assert preds["description"].str.len().gt(0).all() and preds["pred_score"].between(1, 5).all()
+    for figure in ("fig3_logit_lens", "fig5_attention", "fig1_examples"):
+        assert (work / f"results/figures/{figure}.png").read_bytes()[:4] == b"\x89PNG", figure

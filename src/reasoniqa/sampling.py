@@ -34,11 +34,12 @@ def sample_from_prefix(model, inputs: dict, k: int, max_new_tokens: int, samplin
     # (pixel values, image grids) pass as they are
     extra = {k_: v[:, :-1] if v.shape[:2] == ids.shape else v for k_, v in inputs.items()
              if k_ not in ("input_ids", "attention_mask")}
-    positions = family.prefill_positions(mask)
+    positions = family.prefill_positions(inputs)
     if positions is not None:
         # Number a left-padded row's tokens from its first real token, as generate() numbers the new
         # ones (from the attention mask); counting the pads would shift the prompt against its answer.
-        extra["position_ids"] = positions[:, :-1]
+        extra["position_ids"] = positions[..., :-1]
+    family.reset_generation_state(model)
     with torch.inference_mode():
         out = model(input_ids=ids[:, :-1], attention_mask=mask[:, :-1], use_cache=True, **extra)
         # transformers renamed past_key_values -> cache (5.2x); the output says which name this one takes.
@@ -49,6 +50,12 @@ def sample_from_prefix(model, inputs: dict, k: int, max_new_tokens: int, samplin
         return model.generate(input_ids=ids.repeat_interleave(k, 0), attention_mask=mask.repeat_interleave(k, 0),
                               max_new_tokens=max_new_tokens, pad_token_id=pad_token_id,
                               eos_token_id=eos_token_id, **{name: cache}, **sampling)
+
+
+def decode_new(tokenizer, new_ids) -> list[str]:
+    """Generated continuations as text, stripped. A carriage return becomes a newline: a lone '\r' (a
+    byte any byte-level vocabulary can emit) is not quoted in a CSV and would split the row there."""
+    return [t.strip().replace("\r", "\n") for t in tokenizer.batch_decode(new_ids, skip_special_tokens=True)]
 
 
 def padded_positions(mask):
@@ -81,7 +88,7 @@ def sample_continuations(model, processor, prompts: list[str], image_paths: list
         torch.manual_seed(seed * 1_000_003 + start)
         gen = sample_from_prefix(model, enc, k, max_new_tokens, sampling_args(temperature),
                                  tok.pad_token_id, tok.eos_token_id)
-        decoded = [t.strip() for t in tok.batch_decode(gen[:, enc["input_ids"].shape[1] :], skip_special_tokens=True)]
+        decoded = decode_new(tok, gen[:, enc["input_ids"].shape[1] :])
         out += [decoded[i * k : (i + 1) * k] for i in range(len(texts))]
     return out
 

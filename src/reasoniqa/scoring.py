@@ -8,6 +8,7 @@ import numpy as np
 
 from reasoniqa.batching import batch_starts
 from reasoniqa.device import to_model
+from reasoniqa.sampling import decode_new
 from reasoniqa.images import load_image
 from reasoniqa.levels import expected_score, level_token_ids
 
@@ -58,7 +59,7 @@ def generate_texts(model, processor, prompts: list[str], image_paths: list[str] 
             out = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=False,
                                  pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id)
         new = out[:, enc["input_ids"].shape[1] :]
-        texts += [t.strip() for t in tok.batch_decode(new, skip_special_tokens=True)]
+        texts += decode_new(tok, new)
     return texts
 
 

@@ -40,12 +40,15 @@ class Family:
 
         return AutoProcessor.from_pretrained(source, trust_remote_code=trust_remote_code)
 
-    def prefill_positions(self, mask):
-        """Position ids of a left-padded prompt prefilled by hand (shared-prefix sampling), or None
-        where the model derives them itself from the attention mask."""
+    def prefill_positions(self, inputs: dict):
+        """Position ids of a left-padded prompt prefilled by hand (shared-prefix sampling), numbered as
+        generate() numbers the continuation; None where the model derives them itself."""
         from reasoniqa.sampling import padded_positions
 
-        return padded_positions(mask)
+        return padded_positions(inputs["attention_mask"])
+
+    def reset_generation_state(self, model) -> None:
+        """Forget per-row state an earlier batch left in the model, before a prefill done by hand."""
 
     def repeat_generation_state(self, model, k: int) -> None:
         """Per-row state the model keeps between a prefill and generate(), repeated for K samples."""

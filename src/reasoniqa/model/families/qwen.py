@@ -118,12 +118,28 @@ class QwenVL(Family):
         path = Path(source) / "chat_template.jinja"
         return path.read_text() if path.is_file() else None
 
-    def prefill_positions(self, mask):
-        return None  # 3D positions: the model derives them from the attention mask
+    def prefill_positions(self, inputs: dict):
+        """With images the model derives its 3D positions from the attention mask (as generate() then
+        does); text only it would count the left pads, so the three axes get the text positions."""
+        if "image_grid_thw" in inputs:
+            return None
+        from reasoniqa.sampling import padded_positions
+
+        positions = padded_positions(inputs["attention_mask"])
+        return positions.unsqueeze(0).expand(3, *positions.shape)
+
+    @staticmethod
+    def _inner(model):
+        return (model.get_base_model() if hasattr(model, "get_base_model") else model).model
+
+    def reset_generation_state(self, model) -> None:
+        # rope_deltas of an earlier batch (other rows, other images) would otherwise be added to the
+        # positions of a text-only prompt's continuation: wrong positions, or a shape error
+        self._inner(model).rope_deltas = None
 
     def repeat_generation_state(self, model, k: int) -> None:
-        inner = (model.get_base_model() if hasattr(model, "get_base_model") else model).model
-        if getattr(inner, "rope_deltas", None) is not None:
+        inner = self._inner(model)
+        if inner.rope_deltas is not None:
             inner.rope_deltas = inner.rope_deltas.repeat_interleave(k, 0)
 
 
