@@ -2,7 +2,7 @@
 
 Each comparison is a ratio measured in one run on one machine. Usage:
     python benchmarks/run.py [--skip-pipeline]
-The `gpu` section is copied from benchmarks/gpu_h100.json, written by benchmarks/gpu.py on a lent GPU
+The `gpu` section is copied from benchmarks/gpu.json, written by benchmarks/gpu.py (make test-gpu) on a GPU
 machine (it cannot be rerun here).
 """
 
@@ -150,7 +150,7 @@ def main() -> None:
     bench["noop_dvc_up_to_date"] = "up to date" in _output([str(BIN / "dvc"), "status"])
     if not args.skip_pipeline:
         bench["pipeline_wall_s"] = pipeline_wall()
-    gpu = ROOT / "benchmarks/gpu_h100.json"
+    gpu = ROOT / "benchmarks/gpu.json"
     if gpu.is_file():  # measured on a lent GPU by benchmarks/gpu.py (see its header)
         bench["gpu"] = json.loads(gpu.read_text())
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
