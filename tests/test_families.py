@@ -142,3 +142,19 @@ def test_a_projector_the_model_lacks_is_named(family_model, data, test_cfg, tmp_
     cfg["train"]["modules_to_save"] = ["no_such_projector"]
     with pytest.raises(UserError, match="no module 'no_such_projector'"):
         train(cfg, str(base), [str(data[0] / "labels/one_stage.jsonl")], 0, tmp_path / "a", tmp_path / "c")
+
+
+def test_mplug_owl2_checkpoints_are_refused_in_one_line_naming_the_native_families(tmp_path, test_cfg, venv_bin):
+    """Q-Instruct's checkpoints (mPLUG-Owl2) need remote code written for transformers 4.x."""
+    import subprocess
+
+    (tmp_path / "q-instruct").mkdir()
+    (tmp_path / "q-instruct/config.json").write_text('{"model_type": "mplug_owl2"}')
+    image = tmp_path / "x.png"
+    from PIL import Image
+
+    Image.new("RGB", (32, 32)).save(image)
+    proc = subprocess.run([venv_bin / "reasoniqa", "predict", "--method", "zero_shot", "--base",
+                           str(tmp_path / "q-instruct"), str(image)], capture_output=True, text=True)
+    assert proc.returncode == 2 and proc.stderr.strip().count("\n") == 0, proc.stderr
+    assert "transformers 4.x" in proc.stderr and "qwen2_5_vl" in proc.stderr and "Traceback" not in proc.stderr
