@@ -79,7 +79,9 @@ def test_help_does_not_import_torch():
 
 PAPER = {"llava": (["paper.yaml"], "llava-hf/llava-1.5-7b-hf"),
          "qwen2_5_vl": (["paper.yaml", "paper_qwen2_5_vl.yaml"], "Qwen/Qwen2.5-VL-7B-Instruct"),
-         "qwen3_vl": (["paper.yaml", "paper_qwen3_vl.yaml"], "Qwen/Qwen3-VL-8B-Instruct")}
+         "qwen3_vl": (["paper.yaml", "paper_qwen3_vl.yaml"], "Qwen/Qwen3-VL-8B-Instruct"),
+         "llava_onevision": (["paper.yaml", "paper_llava_onevision.yaml"], "llava-hf/llava-onevision-qwen2-7b-ov-hf"),
+         "internvl": (["paper.yaml", "paper_internvl.yaml"], "OpenGVLab/InternVL3-8B-hf")}
 
 
 @pytest.mark.parametrize("family", sorted(PAPER))

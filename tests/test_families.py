@@ -50,6 +50,7 @@ def test_built_model_loads_through_the_auto_classes(family_model, test_cfg):
 
 def test_every_stage_trains_and_every_method_infers(family_model, data, test_cfg, tmp_path):
     from reasoniqa.lens import analyze
+    from reasoniqa.methods import get_method
     from reasoniqa.model.families import get_family
     from reasoniqa.sampling import sample_answers
     from reasoniqa.scoring import load_method_model, predict_paths
@@ -81,6 +82,17 @@ def test_every_stage_trains_and_every_method_infers(family_model, data, test_cfg
         shares = np.array([r["attention"][s] for s in ("image", "prompt", "description")])  # [3, layers]
         np.testing.assert_allclose(shares.sum(0), 1, atol=1e-4)
         assert (shares[0] > 0).all() and (shares[2] > 0).all()
+    # the description segment is exactly the description's tokens, whatever an image expands to
+    from reasoniqa.images import load_image
+    from reasoniqa.lens import _segment_masks
+
+    said = "Edges are sharp, no grain."
+    texts, _ = get_method("one_stage_desc").rating_contexts(cfg, proc, [said] * 2)
+    enc = proc(text=texts, images=[load_image(p) for p in paths[:2]], return_tensors="pt", padding=True,
+               return_offsets_mapping=True, return_text_replacement_offsets=True)
+    masks = _segment_masks(enc, texts, [said] * 2, model.config.image_token_id)
+    for i in range(2):
+        assert proc.tokenizer.decode(enc["input_ids"][i][masks["description"][i]]).strip() == said
 
 
 def test_padded_batch_scores_and_samples_as_each_image_alone(family_model, data, test_cfg):

@@ -34,18 +34,21 @@ def lens_logits(model, hidden_states) -> "torch.Tensor":
     return head(torch.cat([norm(last[:-1]), last[-1:]]))
 
 
-def _segment_masks(enc, texts: list[str], descriptions: list[str], image_token_id: int, image_token: str):
-    """Boolean [B, T] masks of image, prompt and description tokens (character offsets of the
-    description in the processor's image-expanded text)."""
+def _segment_masks(enc, texts: list[str], descriptions: list[str], image_token_id: int):
+    """Boolean [B, T] masks of image, prompt and description tokens: character offsets of the
+    description in the processor's expanded text, shifted by what the processor wrote in place of each
+    image placeholder before it (its replacement offsets: `<image>` x N for LLaVA, `<img>` + tokens +
+    `</img>` for InternVL)."""
     ids, attended, offsets = enc["input_ids"], enc["attention_mask"].bool(), enc["offset_mapping"]
     image = ids == image_token_id
     desc = np.zeros(ids.shape, bool)
+    replaced = enc.get("text_replacement_offsets") or [[] for _ in texts]
     for i, (text, d) in enumerate(zip(texts, descriptions)):
         if not d:
             continue
-        n_image = int(image[i].sum())
-        expanded = text.replace(image_token, image_token * n_image) if n_image else text
-        start = expanded.rindex(d)
+        start = text.rindex(d)
+        start += sum(len(r["replacement"]) - (r["span"][1] - r["span"][0]) for r in replaced[i]
+                     if r["span"][1] <= start)
         s, e = offsets[i, :, 0].numpy(), offsets[i, :, 1].numpy()
         desc[i] = (s < start + len(d)) & (e > start) & attended[i].numpy() & ~image[i].numpy()
     image, attended = image.numpy(), attended.numpy()
@@ -69,10 +72,11 @@ def analyze(cfg: dict, method: str, model, processor, image_paths: list[str], de
     for start in batch_starts(len(texts), an["batch_size"], "lens", progress):
         batch = texts[start : start + an["batch_size"]]
         images = [load_image(p) for p in image_paths[start : start + len(batch)]] if with_image else None
-        enc = processor(text=batch, images=images, return_tensors="pt", padding=True, return_offsets_mapping=True)
-        masks = _segment_masks(enc, batch, descriptions[start : start + len(batch)], image_token_id,
-                               processor.image_token)
-        inputs = to_model({k: v for k, v in enc.items() if k != "offset_mapping"}, model)
+        enc = processor(text=batch, images=images, return_tensors="pt", padding=True, return_offsets_mapping=True,
+                        **({"return_text_replacement_offsets": True} if images else {}))
+        masks = _segment_masks(enc, batch, descriptions[start : start + len(batch)], image_token_id)
+        inputs = to_model({k: v for k, v in enc.items() if k not in ("offset_mapping", "text_replacement_offsets")},
+                          model)
         with torch.inference_mode():
             res = model(**inputs, output_hidden_states=True, output_attentions=True, logits_to_keep=1)
             probs = torch.softmax(lens_logits(model, res.hidden_states).float(), -1)  # [L+1, B, V]

@@ -62,10 +62,12 @@ NOT_NATIVE = {
 
 
 def registry() -> dict[str, Family]:
+    from reasoniqa.model.families.internvl import InternVL
     from reasoniqa.model.families.llava import Llava
+    from reasoniqa.model.families.llava_onevision import LlavaOnevision
     from reasoniqa.model.families.qwen import Qwen2_5_VL, Qwen3_VL
 
-    return {f.name: f for f in (Llava(), Qwen2_5_VL(), Qwen3_VL())}
+    return {f.name: f for f in (Llava(), Qwen2_5_VL(), Qwen3_VL(), LlavaOnevision(), InternVL())}
 
 
 def get_family(name: str) -> Family:
