@@ -63,7 +63,8 @@ def model_benchmarks(batch: int = 32) -> dict:
     from reasoniqa.model.tiny import build_tiny
     from reasoniqa.prompts import Prompts
     from reasoniqa.sampling import sample_continuations
-    from reasoniqa.scoring import generate_texts, level_probabilities, load_method_model
+    from reasoniqa.model.load import load_method_model
+    from reasoniqa.scoring import generate_texts, level_probabilities
 
     cfg = load_config(ROOT / "config/config.yaml")
     out = {}

@@ -30,7 +30,8 @@ def accuracy(cfg, base: str, adapter: str, frame, features, thresholds) -> dict:
     from reasoniqa.tables.description_accuracy import feature_agreement, majority_agreement
     from reasoniqa.features import levels_of
     from reasoniqa.prompts import Prompts
-    from reasoniqa.scoring import generate_texts, load_method_model
+    from reasoniqa.model.load import load_method_model
+    from reasoniqa.scoring import generate_texts
 
     model, proc = load_method_model(cfg, base, adapter)
     texts = generate_texts(model, proc, [Prompts(cfg, proc).describe()] * len(frame), list(frame["path"]), 32,

@@ -77,7 +77,8 @@ def test_every_inference_path_moves_its_inputs(watched, tiny_model):
     from reasoniqa.labels import teacher_descriptions
     from reasoniqa.lens import analyze
     from reasoniqa.sampling import sample_answers
-    from reasoniqa.scoring import load_method_model, predict_paths
+    from reasoniqa.model.load import load_method_model
+    from reasoniqa.scoring import predict_paths
 
     misses, cfg, images = watched
     model, processor = load_method_model(cfg, str(tiny_model), None, attn="eager")
@@ -99,7 +100,8 @@ def test_every_inference_path_moves_its_inputs(watched, tiny_model):
 def test_a_forgotten_move_is_caught(watched, tiny_model, monkeypatch):
     """The check itself: a scorer that skips the move is reported."""
     from reasoniqa import scoring
-    from reasoniqa.scoring import load_method_model, predict_paths
+    from reasoniqa.model.load import load_method_model
+    from reasoniqa.scoring import predict_paths
 
     misses, cfg, images = watched
     monkeypatch.setattr(scoring, "to_model", lambda batch, model: dict(batch))

@@ -53,7 +53,8 @@ def test_every_stage_trains_and_every_method_infers(family_model, data, test_cfg
     from reasoniqa.methods import get_method
     from reasoniqa.model.families import get_family
     from reasoniqa.sampling import sample_answers
-    from reasoniqa.scoring import load_method_model, predict_paths
+    from reasoniqa.model.load import load_method_model
+    from reasoniqa.scoring import predict_paths
     from reasoniqa.train import merge_adapter, train
 
     name, base = family_model
@@ -100,7 +101,8 @@ def test_padded_batch_scores_and_samples_as_each_image_alone(family_model, data,
     scores equal one prompt at a time, and greedy shared-prefix sampling equals plain generate."""
     from reasoniqa.methods import get_method
     from reasoniqa.sampling import sample_continuations
-    from reasoniqa.scoring import generate_texts, level_probabilities, load_method_model
+    from reasoniqa.model.load import load_method_model
+    from reasoniqa.scoring import generate_texts, level_probabilities
 
     _, base = family_model
     _, paths = data
@@ -132,7 +134,7 @@ def test_lens_last_layer_is_the_models_own_logits(family_model, data, test_cfg):
     from reasoniqa.images import load_image
     from reasoniqa.lens import lens_logits
     from reasoniqa.prompts import Prompts
-    from reasoniqa.scoring import load_method_model
+    from reasoniqa.model.load import load_method_model
 
     _, base = family_model
     _, paths = data

@@ -19,7 +19,8 @@ def test_every_path_runs_on_the_gpu_and_agrees_with_the_cpu(tiny_model, test_cfg
     from reasoniqa.device import input_device
     from reasoniqa.lens import analyze
     from reasoniqa.sampling import sample_answers
-    from reasoniqa.scoring import load_method_model, predict_paths
+    from reasoniqa.model.load import load_method_model
+    from reasoniqa.scoring import predict_paths
 
     synthesize("synth_spaq", test_cfg["datasets"]["synth_spaq"], tmp_path / "d", test_cfg["test_photos"],
                progress=False)

@@ -12,7 +12,7 @@ from reasoniqa.lens import analyze, lens_logits, summarize
 from reasoniqa.methods import get_method
 from reasoniqa.levels import level_token_ids
 from reasoniqa.model.tiny import build_tiny
-from reasoniqa.scoring import load_method_model
+from reasoniqa.model.load import load_method_model
 
 DESCRIPTION = "Edges are sharp, no grain is visible, and no blocking is seen."
 

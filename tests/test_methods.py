@@ -45,7 +45,8 @@ def test_a_fifth_method_runs_through_every_inference_path(toy, tiny_model, test_
     from reasoniqa.lens import analyze
     from reasoniqa.predict import method_artifacts
     from reasoniqa.sampling import sample_answers
-    from reasoniqa.scoring import load_method_model, predict_paths
+    from reasoniqa.model.load import load_method_model
+    from reasoniqa.scoring import predict_paths
 
     cfg = validate_config({**test_cfg, "methods": ["zero_shot", "zero_shot_desc"]})
     assert not toy.trained and toy.describes

@@ -8,7 +8,8 @@ import pytest
 from reasoniqa.data.synth import synthesize
 from reasoniqa.prompts import Prompts
 from reasoniqa.sampling import sample_answers, sample_continuations, sample_from_prefix
-from reasoniqa.scoring import generate_texts, level_probabilities, load_method_model
+from reasoniqa.model.load import load_method_model
+from reasoniqa.scoring import generate_texts, level_probabilities
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,8 @@ from reasoniqa.data.synth import synthesize
 from reasoniqa.labels import calibrate_files, measure_dataset, write_records
 from reasoniqa.model.tiny import build_tiny
 from reasoniqa.sampling import sample_answers
-from reasoniqa.scoring import load_method_model, predict_paths
+from reasoniqa.model.load import load_method_model
+from reasoniqa.scoring import predict_paths
 from reasoniqa.train import merge_adapter, stage_plan, train
 
 

@@ -62,7 +62,8 @@ def teacher_descriptions(cfg: dict, paths: list[str]) -> list[str]:
     """Descriptions written by a teacher VLM (config labels.teacher: model id or local folder), greedy,
     with the stage-1 prompt; the alternative to descriptions from measured features."""
     from reasoniqa.prompts import Prompts
-    from reasoniqa.scoring import generate_texts, load_method_model
+    from reasoniqa.model.load import load_method_model
+    from reasoniqa.scoring import generate_texts
 
     model, processor = load_method_model(cfg, cfg["labels"]["teacher"], None)
     return generate_texts(model, processor, [Prompts(cfg, processor).describe()] * len(paths), paths,

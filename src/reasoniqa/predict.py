@@ -49,7 +49,8 @@ def method_artifacts(cfg: dict, method: str, seed: int, results: str = "results"
 def predict(cfg: dict, method: str, seed: int, paths: list[str], as_json: bool, results: str = "results",
             base: str | None = None) -> None:
     from reasoniqa.images import load_image
-    from reasoniqa.scoring import load_method_model, predict_paths
+    from reasoniqa.model.load import load_method_model
+    from reasoniqa.scoring import predict_paths
 
     images = collect_images(paths)
     for path in images:  # fail before loading the model, naming the first bad file

@@ -13,19 +13,6 @@ from reasoniqa.images import load_image
 from reasoniqa.levels import expected_score, level_token_ids
 
 
-def load_method_model(cfg: dict, base: str, adapter: str | None, attn: str | None = None):
-    """Base model, with the method's LoRA adapter applied when it has one (`attn`: attention kernel,
-    e.g. "eager" where attention weights are read)."""
-    from reasoniqa.model.load import load_base
-
-    model, processor = load_base(base, cfg, attn=attn)
-    if adapter:
-        from peft import PeftModel
-
-        model = PeftModel.from_pretrained(model, adapter).eval()
-    return model, processor
-
-
 def level_probabilities(model, processor, prompts: list[str], image_paths: list[str] | None,
                         words: list[str], batch_size: int, progress: bool = True) -> np.ndarray:
     """[N, L] softmax over the level words' first sub-tokens at the last prompt position. Left

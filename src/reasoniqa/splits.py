@@ -33,7 +33,8 @@ def descriptions_of(predictions: str, frame) -> list[str]:
 def score_split(cfg: dict, method: str, base: str, adapter: str | None, data: str, split: str, out: str) -> None:
     from reasoniqa.data.manifest import load_manifest
     from reasoniqa.io import write_csv
-    from reasoniqa.scoring import load_method_model, score_frame
+    from reasoniqa.model.load import load_method_model
+    from reasoniqa.scoring import score_frame
 
     frame, _ = load_manifest(data, split=split)
     model, processor = load_method_model(cfg, base, adapter)
@@ -49,7 +50,7 @@ def sample_split(cfg: dict, method: str, base: str, adapter: str | None, data: l
     from reasoniqa.data.manifest import load_manifest
     from reasoniqa.io import write_jsonl
     from reasoniqa.sampling import sample_answers, subset
-    from reasoniqa.scoring import load_method_model
+    from reasoniqa.model.load import load_method_model
 
     ins = cfg["instability"]
     temperatures = temperatures or [ins["temperature"]]
@@ -74,7 +75,7 @@ def analyze_split(cfg: dict, method: str, base: str, adapter: str | None, data: 
     from reasoniqa.io import write_json
     from reasoniqa.lens import analyze
     from reasoniqa.sampling import subset
-    from reasoniqa.scoring import load_method_model
+    from reasoniqa.model.load import load_method_model
 
     jobs = paired(data=data, predictions=predictions, out=outs)
     model, processor = load_method_model(cfg, base, adapter, attn="eager")
@@ -93,7 +94,7 @@ def intervene_split(cfg: dict, method: str, base: str, adapter: str | None, data
     from reasoniqa.intervention import edits_frame, intervene
     from reasoniqa.io import write_csv
     from reasoniqa.sampling import subset
-    from reasoniqa.scoring import load_method_model
+    from reasoniqa.model.load import load_method_model
 
     jobs = paired(data=data, predictions=predictions, out=outs)
     model, processor = load_method_model(cfg, base, adapter)

@@ -36,3 +36,14 @@ def load_base(source: str | Path, cfg: dict, attn: str | None = None):
         model.to(resolve(cfg))  # placed once, here; inputs follow it (reasoniqa.device.to_model)
     processor.tokenizer.padding_side = "left"
     return model.eval(), processor
+
+
+def load_method_model(cfg: dict, base: str, adapter: str | None, attn: str | None = None):
+    """Base model, with the method's LoRA adapter applied when it has one (`attn`: attention kernel,
+    e.g. "eager" where attention weights are read)."""
+    model, processor = load_base(base, cfg, attn=attn)
+    if adapter:
+        from peft import PeftModel
+
+        model = PeftModel.from_pretrained(model, adapter).eval()
+    return model, processor

@@ -36,9 +36,27 @@ class Family:
         processor.save_pretrained(out)
 
     def load_processor(self, source, trust_remote_code: bool):
+        """AutoProcessor, as for any checkpoint; where it cannot build the family's processor (a video
+        processor needs torchvision, absent here), the family's image-only processor: all that rating
+        images uses."""
         from transformers import AutoProcessor
 
-        return AutoProcessor.from_pretrained(source, trust_remote_code=trust_remote_code)
+        try:
+            processor = AutoProcessor.from_pretrained(source, trust_remote_code=trust_remote_code)
+        except (OSError, ValueError, ImportError):
+            fallback = self.image_only_processor(source)
+            if fallback is None:
+                raise
+            return fallback
+        if not hasattr(processor, "image_processor"):  # AutoProcessor may return a bare tokenizer
+            processor = self.image_only_processor(source)
+            if processor is None:
+                raise UserError(f"{source}: AutoProcessor found no image processor (a tokenizer only)")
+        return processor
+
+    def image_only_processor(self, source):
+        """The processor rebuilt from its saved parts without a video processor (None: no such variant)."""
+        return None
 
     def prefill_positions(self, inputs: dict):
         """Position ids of a left-padded prompt prefilled by hand (shared-prefix sampling), numbered as

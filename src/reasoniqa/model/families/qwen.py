@@ -52,8 +52,14 @@ class QwenVL(Family):
     def _config(self, e: dict, text: dict, vision: dict, ids: dict):
         raise NotImplementedError
 
+    image_norm: dict = {}  # the image processor's mean and std where they are not its defaults
+
     def _image_processor(self, e: dict):
-        raise NotImplementedError
+        from transformers import Qwen2VLImageProcessorPil
+
+        side, pixels = self._side(e)
+        return Qwen2VLImageProcessorPil(patch_size=e["patch_size"], merge_size=2, temporal_patch_size=2,
+                                        min_pixels=pixels, max_pixels=pixels, **self.image_norm)
 
     def build(self, cfg: dict):
         import json
@@ -97,15 +103,9 @@ class QwenVL(Family):
         side = max(factor, round(e["image_size"] / factor) * factor)
         return side, side * side
 
-    def load_processor(self, source, trust_remote_code: bool):
-        from transformers import AutoImageProcessor, AutoProcessor, AutoTokenizer
+    def image_only_processor(self, source):
+        from transformers import AutoImageProcessor, AutoTokenizer
 
-        try:
-            processor = AutoProcessor.from_pretrained(source, trust_remote_code=trust_remote_code)
-            if hasattr(processor, "image_processor"):  # (AutoProcessor may return a bare tokenizer)
-                return processor
-        except (OSError, ValueError, ImportError):
-            pass  # no video processor without torchvision: the image-only processor below
         tokenizer = AutoTokenizer.from_pretrained(source)
         image_processor = AutoImageProcessor.from_pretrained(source)
         template = getattr(tokenizer, "chat_template", None) or self._saved_template(source)
@@ -172,18 +172,13 @@ class Qwen2_5_VL(QwenVL):
                       fullatt_block_indexes=[i for i in range(depth) if (i + 1) % min(8, depth) == 0])
         return Qwen2_5_VLConfig(text_config=text, vision_config=vision, tie_word_embeddings=False, **ids)
 
-    def _image_processor(self, e):
-        from transformers import Qwen2VLImageProcessorPil
-
-        side, pixels = self._side(e)
-        return Qwen2VLImageProcessorPil(patch_size=e["patch_size"], merge_size=2, temporal_patch_size=2,
-                                        min_pixels=pixels, max_pixels=pixels)
 
 
 class Qwen3_VL(QwenVL):
     name = "qwen3_vl"
     model_types = ("qwen3_vl",)
     paper_model = "Qwen/Qwen3-VL-8B-Instruct"
+    image_norm = {"image_mean": [0.5] * 3, "image_std": [0.5] * 3}
     # published config.json of Qwen3-VL-8B-Instruct (768 px: its 48 x 48 position grid)
     paper_dims = {"image_size": 768, "patch_size": 16, "vision_hidden": 1152, "vision_intermediate": 4304,
                   "vision_layers": 27, "vision_heads": 16, "text_hidden": 4096, "text_layers": 36,
@@ -208,11 +203,3 @@ class Qwen3_VL(QwenVL):
         vision.update(hidden_act="gelu_pytorch_tanh", num_position_embeddings=grid * grid,
                       deepstack_visual_indexes=deepstack)
         return Qwen3VLConfig(text_config=text, vision_config=vision, tie_word_embeddings=False, **ids)
-
-    def _image_processor(self, e):
-        from transformers import Qwen2VLImageProcessorPil
-
-        side, pixels = self._side(e)
-        return Qwen2VLImageProcessorPil(patch_size=e["patch_size"], merge_size=2, temporal_patch_size=2,
-                                        min_pixels=pixels, max_pixels=pixels, image_mean=[0.5] * 3,
-                                        image_std=[0.5] * 3)

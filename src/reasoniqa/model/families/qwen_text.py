@@ -90,13 +90,5 @@ class QwenTextFamily(Family):
                                  **self._processor_kwargs(e))
         return model, processor
 
-    def load_processor(self, source, trust_remote_code: bool):
-        from transformers import AutoProcessor
-
-        try:
-            processor = AutoProcessor.from_pretrained(source, trust_remote_code=trust_remote_code)
-            if hasattr(processor, "image_processor"):  # (AutoProcessor may return a bare tokenizer)
-                return processor
-        except (OSError, ValueError, ImportError):
-            pass  # no video processor without torchvision: the image-only processor below
+    def image_only_processor(self, source):
         return self._classes()[2]().from_pretrained(source)
