@@ -63,7 +63,7 @@ def bench_family(name: str, cfg: dict, device: str, tiny: bool, args, folder: Pa
     from reasoniqa.prompts import Prompts
     from reasoniqa.sampling import sample_continuations
     from reasoniqa.scoring import level_probabilities
-    from reasoniqa.train import lora_config
+    from reasoniqa.train import check_modules_to_save, lora_config
 
     family = get_family(name)
     cfg = copy.deepcopy(cfg)
@@ -112,7 +112,9 @@ def bench_family(name: str, cfg: dict, device: str, tiny: bool, args, folder: Pa
     if device == "cuda":  # as train.train does on a GPU
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
         model.enable_input_require_grads()
-    lora = get_peft_model(model, lora_config(cfg, list(cfg["train"]["modules_to_save"])))
+    to_save = [family.projector]  # the family's own projector (paper.yaml names LLaVA's)
+    check_modules_to_save(model, to_save)
+    lora = get_peft_model(model, lora_config(cfg, to_save))
     lora.train()
     records = [{"turn": "describe_and_rate", "image": p, "description": "Edges are sharp, no grain is visible.",
                 "level": "good"} for p in paths[: args.train_batch]]

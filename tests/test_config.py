@@ -101,7 +101,7 @@ def test_paper_configs_are_valid_and_plan_the_full_workflow(family, root, venv_b
                  "analyze_split", "correlations", "lens_figure"):
         assert f"rule {rule}:" in out or f"localrule {rule}:" in out, rule
     # the steps get the base and every override, in order
-    assert f"--config config/config.yaml {' '.join(f'config/{f}' for f in files)} " in out
+    assert "--config config/config.yaml " + "".join(f"--config config/{f} " for f in files) in out
 
 
 def test_config_readme_documents_every_key_from_the_schema(root):
@@ -110,3 +110,11 @@ def test_config_readme_documents_every_key_from_the_schema(root):
 
     assert undocumented(_schema()) == []
     assert (root / "config/README.md").read_text() == render(), "config/README.md is stale: run `make config-doc`"
+
+
+def test_a_family_override_given_alone_is_refused(root, venv_bin):
+    """config/paper_qwen2_5_vl.yaml goes after paper.yaml; alone it would mix the embedded default with a
+    7B model, so it fails validation, naming what is missing."""
+    proc = subprocess.run([venv_bin / "snakemake", "-n", "--cores", "1", "--configfile", "config/paper_qwen2_5_vl.yaml"],
+                          cwd=root, capture_output=True, text=True)
+    assert proc.returncode != 0 and "dataset 'koniq' is not defined" in proc.stdout + proc.stderr

@@ -86,3 +86,23 @@ def test_config_sections_do_not_depend_on_key_order():
     b = {"levels": {"weights": [1, 2], "words": ["a", "b"]}, "prompts": {"answer_prefix": "y", "rate": "x"}}
     assert section_values("labels", a) == section_values("labels", b)
     assert section_values("labels", a) != section_values("labels", {**a, "prompts": {"rate": "z", "answer_prefix": "y"}})
+
+
+def test_every_tracked_param_is_set_in_the_file_dvc_reads_it_from(root, monkeypatch):
+    """With overrides (base + paper), a key goes to the file that sets it: DVC fails on a missing one."""
+    import yaml
+
+    from reasoniqa.dvcgen import _sets
+
+    monkeypatch.chdir(root)
+    files = ["config/config.yaml", "config/paper.yaml"]
+    docs = {f: yaml.safe_load((root / f).read_text()) for f in files}
+    stages = yaml.safe_load(render_dvc_yaml(files))["stages"]
+    seen = set()
+    for name, stage in stages.items():
+        for entry in stage.get("params", []):
+            (path, keys), = entry.items()
+            for key in keys:
+                assert _sets(docs[path], key), (name, path, key)
+                seen.add((path, key))
+    assert ("config/paper.yaml", "datasets.koniq") in seen and ("config/config.yaml", "prompts") in seen

@@ -172,3 +172,22 @@ def test_mplug_owl2_checkpoints_are_refused_in_one_line_naming_the_native_famili
                            str(tmp_path / "q-instruct"), str(image)], capture_output=True, text=True)
     assert proc.returncode == 2 and proc.stderr.strip().count("\n") == 0, proc.stderr
     assert "transformers 4.x" in proc.stderr and "qwen2_5_vl" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_schema_lists_every_family():
+    from reasoniqa.config import _schema
+
+    enum = _schema()["properties"]["model"]["properties"]["embedded"]["properties"]["family"]["enum"]
+    assert enum == FAMILIES or sorted(enum) == FAMILIES
+
+
+def test_training_batch_pads_images_of_different_tile_counts():
+    """LLaVA-OneVision's AnyRes gives images of other aspect ratios more tiles: zero tiles pad them."""
+    from reasoniqa.batching import collate
+
+    items = [{"input_ids": [1, 2], "labels": [-100, 2], "per_image": {"pixel_values": torch.ones(1, n, 3, 4, 4),
+                                                                       "image_sizes": torch.tensor([[4, 4 * n]])}}
+             for n in (2, 5)]
+    batch = collate(items, pad_id=0)
+    assert batch["pixel_values"].shape == (2, 5, 3, 4, 4) and batch["pixel_values"][0, 2:].abs().sum() == 0
+    assert batch["image_sizes"].tolist() == [[4, 8], [4, 20]]

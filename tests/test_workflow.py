@@ -12,7 +12,7 @@ import pytest
 from project import copy_project, init_dvc, run
 
 CONFIG = "config/test.yaml"  # an override of config/config.yaml (Snakemake merges the two)
-CONFIGS = ["config/config.yaml", CONFIG]  # what the steps are given
+CONFIG_FLAGS = ["--config", "config/config.yaml", "--config", CONFIG]  # what the steps are given
 TABLE = "results/tables/table1_correlations.csv"
 FIGURE = "results/figures/scatter_pred_vs_mos.png"
 WORDS = ["bad", "poor", "fair", "good", "excellent"]
@@ -88,7 +88,7 @@ def test_single_figure_rebuilds_alone(snakemake_run, venv_bin):
 
 def test_dvc_repro_builds_the_same_artifacts(root, snakemake_run, tmp_path, venv_bin):
     work = copy_project(root, tmp_path)
-    run([venv_bin / "reasoniqa", "dvc-yaml", "--config", *CONFIGS], work, venv_bin)
+    run([venv_bin / "reasoniqa", "dvc-yaml", *CONFIG_FLAGS], work, venv_bin)
     init_dvc(work, venv_bin)
     run([venv_bin / "dvc", "repro"], work, venv_bin)
     for rel in ("results/metrics.json", TABLE, "resources/synth_koniq/manifest.csv",
@@ -134,7 +134,7 @@ def test_a_snakemake_run_recorded_in_dvc_is_a_no_op_for_both(snakemake_run, tmp_
     """Snakemake run -> dvc commit -> neither tool has anything to do; real edits still rerun."""
     work = tmp_path / "copy"
     shutil.copytree(snakemake_run, work, symlinks=True)  # copy2: modification times kept
-    run([venv_bin / "reasoniqa", "dvc-yaml", "--config", *CONFIGS], work, venv_bin)
+    run([venv_bin / "reasoniqa", "dvc-yaml", *CONFIG_FLAGS], work, venv_bin)
     init_dvc(work, venv_bin)
     run([venv_bin / "dvc", "commit", "-f", "-q"], work, venv_bin)
     plan = [venv_bin / "snakemake", "-n", "--cores", "1", "--configfile", CONFIG]
@@ -190,12 +190,12 @@ def test_config_edits_rerun_what_reads_them_under_snakemake(snakemake_run, tmp_p
 def test_predict_cli_csv_and_json(snakemake_run, venv_bin):
     img = sorted((snakemake_run / "resources/synth_csiq/images").iterdir())[0]
     for method in ("two_stage", "one_stage"):
-        proc = run([venv_bin / "reasoniqa", "predict", "--config", *CONFIGS, "--method", method, str(img)],
+        proc = run([venv_bin / "reasoniqa", "predict", *CONFIG_FLAGS, "--method", method, str(img)],
                     snakemake_run, venv_bin)
         lines = proc.stdout.strip().splitlines()
         assert lines[0] == "path,description,level,score" and len(lines) == 2
         assert 1 <= float(lines[1].rsplit(",", 1)[1]) <= 5
-    proc = run([venv_bin / "reasoniqa", "predict", "--config", *CONFIGS, "--json",
+    proc = run([venv_bin / "reasoniqa", "predict", *CONFIG_FLAGS, "--json",
                  str(snakemake_run / "resources/synth_csiq/images")], snakemake_run, venv_bin)
     rows = json.loads(proc.stdout)
     assert len(rows) == len(list((snakemake_run / "resources/synth_csiq/images").iterdir()))
@@ -213,7 +213,7 @@ def test_predict_cli_bad_paths(snakemake_run, venv_bin, tmp_path, case, message)
     elif case == "not_an_image":
         target = tmp_path / "notes.png"
         target.write_text("not a picture")
-    proc = run([venv_bin / "reasoniqa", "predict", "--config", *CONFIGS, str(target)], snakemake_run, venv_bin,
+    proc = run([venv_bin / "reasoniqa", "predict", *CONFIG_FLAGS, str(target)], snakemake_run, venv_bin,
                 check=False)
     assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1

@@ -49,6 +49,18 @@ def encode_record(processor, prompts, record: dict) -> dict:
     return item
 
 
+def _pad_tiles(tensors: list) -> list:
+    """Per-image tensors [1, tiles, ...] with different tile counts (LLaVA-OneVision's AnyRes: the count
+    follows the aspect ratio) zero-padded to the most tiles, as its processor pads a batch; the model
+    reads the real count from image_sizes. Anything else as it is."""
+    import torch.nn.functional as F
+
+    if len({t.shape[1:] for t in tensors}) <= 1 or len({t.dim() for t in tensors}) != 1 or tensors[0].dim() < 4:
+        return tensors
+    most = max(t.shape[1] for t in tensors)
+    return [F.pad(t, (0, 0) * (t.dim() - 2) + (0, most - t.shape[1])) for t in tensors]
+
+
 def collate(items: list[dict], pad_id: int) -> dict:
     """Right-pad a training batch (the loss ignores padding; no last-position reads here)."""
     import torch
@@ -68,5 +80,5 @@ def collate(items: list[dict], pad_id: int) -> dict:
         for i, it in enumerate(items):
             batch[key][i, : len(it["per_token"][key])] = torch.tensor(it["per_token"][key])
     for key in items[0].get("per_image", {}):
-        batch[key] = torch.cat([it["per_image"][key] for it in items])
+        batch[key] = torch.cat(_pad_tiles([it["per_image"][key] for it in items]))
     return batch

@@ -13,7 +13,7 @@ this file (tests/test_config.py fails when it is stale).
 `config/config.yaml` is the base: the embedded default (a tiny LLaVA built here, synthetic stand-ins of
 the four datasets). Other configs state only what differs and are merged onto it in order, mappings key
 by key and anything else replaced — the way Snakemake merges `--configfile` onto the Snakefile's
-`configfile:`; the steps get the same files (`reasoniqa STEP --config config/config.yaml OVERRIDE`):
+`configfile:`; the steps get the same files (`reasoniqa STEP --config config/config.yaml --config OVERRIDE`):
 
 | file | what it changes |
 |---|---|

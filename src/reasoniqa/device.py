@@ -14,6 +14,8 @@ def resolve(cfg: dict) -> str:
     import torch
 
     want = cfg["model"].get("device", "auto")
+    if cfg["model"].get("device_map") and want != "auto":
+        raise UserError(f"model.device {want!r} and model.device_map both place the model: set one of them")
     if want == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     if want == "cuda" and not torch.cuda.is_available():

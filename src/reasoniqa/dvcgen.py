@@ -62,13 +62,21 @@ def _stage_name(rule: str, first_output: str) -> str:
     return f"{rule}__" + re.sub(r"[^A-Za-z0-9_.-]+", "-", slug).strip("-")
 
 
+def _sets(doc: dict, dotted: str) -> bool:
+    """Whether a config file sets the dotted key."""
+    for part in dotted.split("."):
+        if not isinstance(doc, dict) or part not in doc:
+            return False
+        doc = doc[part]
+    return True
+
+
 def stages_from_jobs(jobs: list[dict], configfiles: list[str]) -> dict:
-    """DVC stages of the jobs. A job's config sections are tracked in the base file, and in each override
-    file that sets them (DVC reads a param from the file named; a section an override leaves out is the
-    base's)."""
+    """DVC stages of the jobs. A job's config sections (dotted keys) are tracked in each file that sets
+    them: DVC reads a param from the file it names, and a key missing there is an error."""
     import yaml
 
-    present = [set(yaml.safe_load(Path(f).read_text()) or {}) for f in configfiles]
+    docs = [yaml.safe_load(Path(f).read_text()) or {} for f in configfiles]
     stages = {}
     for job in sorted(jobs, key=lambda j: (j["rule"], sorted(j["outputs"]))):
         rule = job["rule"]
@@ -79,8 +87,7 @@ def stages_from_jobs(jobs: list[dict], configfiles: list[str]) -> dict:
         if job["inputs"]:
             entry["deps"] = sorted(set(job["inputs"]))
         sections = section_names(rule, job.get("wildcards"))  # the table the rules' params use too
-        params = [{f: sections if i == 0 else [s for s in sections if s in keys]}
-                  for i, (f, keys) in enumerate(zip(configfiles, present))]
+        params = [{f: [s for s in sections if _sets(doc, s)]} for f, doc in zip(configfiles, docs)]
         params = [p for p in params if next(iter(p.values()))]
         if params:
             entry["params"] = params

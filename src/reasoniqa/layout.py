@@ -106,8 +106,6 @@ class Layout:
         return self._r("plots", f"{name}.csv")
 
 
-DEFAULT = Layout()
-
 
 # <method>/seed<S>/[t<temperature>/]<dataset>.<ext>: the per-method outputs above, read back
 PRED_PATH = re.compile(r"(?P<method>[^/]+)/seed(?P<seed>\d+)/(?:t(?P<temperature>\d+(?:\.\d+)?)/)?"

@@ -30,7 +30,8 @@ def lens_logits(model, hidden_states) -> "torch.Tensor":
     import torch
 
     norm, head = _norm_and_head(model)
-    last = torch.stack([h[:, -1] for h in hidden_states])
+    # (layers spread over GPUs by a device_map: each last position goes to the head's device)
+    last = torch.stack([h[:, -1].to(head.weight.device) for h in hidden_states])
     return head(torch.cat([norm(last[:-1]), last[-1:]]))
 
 
@@ -81,7 +82,7 @@ def analyze(cfg: dict, method: str, model, processor, image_paths: list[str], de
             res = model(**inputs, output_hidden_states=True, output_attentions=True, logits_to_keep=1)
             probs = torch.softmax(lens_logits(model, res.hidden_states).float(), -1)  # [L+1, B, V]
             # Quality-token row of each layer's attention, mean over heads: [layers, B, T]
-            attn = torch.stack([a[:, :, -1, :].float().mean(1) for a in res.attentions]).cpu().numpy()
+            attn = torch.stack([a[:, :, -1, :].float().mean(1).cpu() for a in res.attentions]).numpy()
         probs = probs.cpu()
         top_p, top_i = probs.topk(an["top_k"], dim=-1)
         level_p = probs[:, :, level_ids]

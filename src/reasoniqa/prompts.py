@@ -71,6 +71,9 @@ class Prompts:
 
     def record_texts(self, record: dict) -> tuple[str, str]:
         """(prompt, answer) of a training record, by its turn."""
+        if "turn" not in record:
+            raise UserError(f"record of {record.get('name')!r} names no turn: records written by an older "
+                            "version; rerun the labels step")
         turn, level = record["turn"], level_answer(record["level"])
         if turn == "rate":
             return self.rate(), level

@@ -8,10 +8,15 @@ if isinstance(config.get("seeds"), list):
         int(s) if isinstance(s, str) and s.isdigit() else s for s in config["seeds"]
     ]
 validate(config, "../schemas/config.schema.yaml")
+# and the rules across keys the schema cannot state (datasets referenced, methods known, ...)
+from reasoniqa.config import validate_config
+
+validate_config(config, source="config")
 
 # The config files the steps read: the base (the Snakefile's configfile), then each --configfile
-# override, merged in the same order by `reasoniqa.config.load_config`.
-CONFIG = list(
+# override, merged in the same order by `reasoniqa.config.load_config`; rules write
+# `--config {params.config}`, so the files after the first get their own flag.
+CONFIG_FILES = list(
     dict.fromkeys(
         ["config/config.yaml"]
         + [
@@ -20,6 +25,7 @@ CONFIG = list(
         ]
     )
 )
+CONFIG = " --config ".join(CONFIG_FILES)
 # Software of every rule, for --use-conda (the same pins as requirements.txt).
 ENV = "../../environment.yml"
 

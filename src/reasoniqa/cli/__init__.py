@@ -30,8 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
         def step(name, func, help_):
             # no `help=`: argparse would list the steps flat; the epilog lists them by stage instead
             s = sub.add_parser(name, description=help_)
-            s.add_argument("--config", nargs="+", default=["config/config.yaml"], metavar="YAML",
-                           help="workflow config: a base file, then overrides (merged in order)")
+            s.add_argument("--config", action="append", metavar="YAML",
+                           help="workflow config (default config/config.yaml); repeat it for a base "
+                                "and its overrides, merged in order")
             s.add_argument("--log", help="also write the log to this file")
             s.set_defaults(func=func)
             listing.append(f"  {name:<24}{help_}")

@@ -18,10 +18,18 @@ def setup_logging(log_file: str | None) -> None:
                         handlers=handlers, force=True)
 
 
+DEFAULT_CONFIG = "config/config.yaml"
+
+
+def configs(a) -> list[str]:
+    """The --config files given (a base, then overrides), or the default."""
+    return a.config or [DEFAULT_CONFIG]
+
+
 def cfg(a) -> dict:
     from reasoniqa.config import load_config
 
-    return load_config(a.config)
+    return load_config(configs(a))
 
 
 def model_args(s) -> None:

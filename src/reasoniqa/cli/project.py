@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from reasoniqa.cli.common import log
+from reasoniqa.cli.common import configs, log
 
 
 def readme(a):
     from reasoniqa.readme import refresh
 
     log.info("README blocks rewritten from %s: %s", a.snapshot,
-             ", ".join(refresh(a.readme, a.snapshot, a.results, a.config, a.keep_snapshot)))
+             ", ".join(refresh(a.readme, a.snapshot, a.results, configs(a), a.keep_snapshot)))
 
 
 def dvc_yaml(a):
     from reasoniqa.dvcgen import write_dvc_yaml
 
-    write_dvc_yaml(a.config, a.out)
+    write_dvc_yaml(configs(a), a.out)
 
 
 def config_doc(a):

@@ -19,6 +19,7 @@ def load_base(source: str | Path, cfg: dict, attn: str | None = None):
     if attn:
         kwargs["attn_implementation"] = attn
     device_map = cfg["model"].get("device_map")
+    resolve(cfg)  # a contradictory placement fails before anything loads
     if device_map:  # larger than one card: accelerate places the layers
         kwargs["device_map"] = device_map
     try:
@@ -32,6 +33,11 @@ def load_base(source: str | Path, cfg: dict, attn: str | None = None):
         model = AutoModelForImageTextToText.from_pretrained(source, **kwargs)
     except OSError as exc:
         raise UserError(f"cannot load model from {source}: {str(exc).splitlines()[0]}") from None
+    except (ValueError, ImportError) as exc:  # an unknown model type, remote code, a missing dependency
+        from reasoniqa.model.families import registry
+
+        raise UserError(f"cannot load model from {source}: {str(exc).splitlines()[0]} (natively supported "
+                        f"families: {', '.join(registry())})") from None
     if not device_map:
         model.to(resolve(cfg))  # placed once, here; inputs follow it (reasoniqa.device.to_model)
     processor.tokenizer.padding_side = "left"

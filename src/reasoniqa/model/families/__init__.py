@@ -8,6 +8,8 @@ template (reasoniqa.prompts), image spans from `config.image_token_id`, inputs f
 
 from __future__ import annotations
 
+import logging
+
 from reasoniqa import UserError
 
 
@@ -43,10 +45,12 @@ class Family:
 
         try:
             processor = AutoProcessor.from_pretrained(source, trust_remote_code=trust_remote_code)
-        except (OSError, ValueError, ImportError):
+        except (OSError, ValueError, ImportError) as exc:
             fallback = self.image_only_processor(source)
             if fallback is None:
                 raise
+            logging.getLogger("reasoniqa").info("%s: AutoProcessor failed (%s); loaded the image-only %s "
+                                                "processor", source, str(exc).splitlines()[0], self.name)
             return fallback
         if not hasattr(processor, "image_processor"):  # AutoProcessor may return a bare tokenizer
             processor = self.image_only_processor(source)
