@@ -147,7 +147,7 @@ def take_snapshot(results: str | Path, snapshot: str | Path, config: str | Path 
     with atomic_dir(snapshot) as tmp:
         for name, src in TABLES.items():
             shutil.copy2(Path(results) / src, Path(tmp) / name)
-        write_json(Path(tmp) / "snapshot.json", {"config": " ".join(map(str, configs)), "config_sha256": digest})
+        write_json(Path(tmp) / "snapshot.json", {"config": [str(c) for c in configs], "config_sha256": digest})
 
 
 def refresh(readme: str | Path, snapshot: str | Path, results: str | Path, configs: list[str],
