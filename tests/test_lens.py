@@ -87,3 +87,23 @@ def test_32_layer_model_runs_the_lens_and_attention(test_cfg, tmp_path, images):
     records = analyze(cfg, "one_stage_desc", model, proc, images[:2], [DESCRIPTION] * 2, progress=False)
     assert len(records[0]["top1"]) == 33 and len(records[0]["attention"]["image"]) == 32
     assert 0 <= records[0]["settle_layer"] <= 32
+
+
+def test_attention_figure_is_byte_stable(tmp_path):
+    """Its 95% intervals come from a bootstrap: seeded, two renderings of the same analyses are one file."""
+    import json
+
+    from reasoniqa.figures.dynamics import attention_figure
+
+    rng = np.random.default_rng(0)
+    files = []
+    for method in ("zero_shot", "two_stage"):
+        path = tmp_path / f"analysis/{method}/seed0/d.json"
+        path.parent.mkdir(parents=True)
+        samples = [{"name": f"{i}.png", "attention": {s: rng.random(3).tolist() for s in ("image", "prompt", "description")}}
+                   for i in range(6)]
+        path.write_text(json.dumps({"method": method, "samples": samples}))
+        files.append(str(path))
+    attention_figure(files, str(tmp_path / "a.png"))
+    attention_figure(files, str(tmp_path / "b.png"))
+    assert (tmp_path / "a.png").read_bytes() == (tmp_path / "b.png").read_bytes()
