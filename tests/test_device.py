@@ -94,6 +94,9 @@ def test_every_inference_path_moves_its_inputs(watched, tiny_model):
     REGISTRY["two_stage"].score(cfg, two, processor, images, progress=False)  # describe, then text only
     sample_answers(cfg, "two_stage", two, processor, images, 1.0, progress=False)  # both sampling steps
     teacher_descriptions({**cfg, "labels": {**cfg["labels"], "teacher": str(tiny_model)}}, images)
+    from reasoniqa.predict import predict
+
+    predict(cfg, "zero_shot", 0, images, as_json=True, base=str(tiny_model))  # `reasoniqa predict --base`
     assert misses == []
 
 

@@ -191,3 +191,19 @@ def test_training_batch_pads_images_of_different_tile_counts():
     batch = collate(items, pad_id=0)
     assert batch["pixel_values"].shape == (2, 5, 3, 4, 4) and batch["pixel_values"][0, 2:].abs().sum() == 0
     assert batch["image_sizes"].tolist() == [[4, 8], [4, 20]]
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_build_model_then_predict_with_any_base_folder(family, tmp_path, data, venv_bin, root):
+    """`reasoniqa build-model --family F --out DIR`, then `reasoniqa predict --method zero_shot --base DIR`."""
+    import json
+    import subprocess
+
+    configs = ["--config", str(root / "config/config.yaml"), "--config", str(root / "config/test.yaml")]
+    subprocess.run([venv_bin / "reasoniqa", "build-model", *configs, "--family", family, "--out", str(tmp_path / "m")],
+                   check=True, capture_output=True)
+    proc = subprocess.run([venv_bin / "reasoniqa", "predict", *configs, "--method", "zero_shot", "--base",
+                           str(tmp_path / "m"), "--json", data[1][0]], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-1000:]
+    rows = json.loads(proc.stdout)
+    assert len(rows) == 1 and 1 <= rows[0]["score"] <= 5 and rows[0]["level"] in ("bad", "poor", "fair", "good", "excellent")

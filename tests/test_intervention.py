@@ -36,7 +36,11 @@ def test_scores_before_and_after_line_up_with_their_edits(monkeypatch, test_cfg)
 
     monkeypatch.setattr(reasoniqa.scoring, "level_probabilities", fake_probabilities)
     other = "Edges are sharp, no grain is visible, and no blocking is seen. Exposure is well balanced, contrast is good, and colours look natural."
-    rows = intervene(test_cfg, "two_stage", None, None, ["a.png", "b.png"], [TEXT, other], progress=False)
+    from reasoniqa.model.families.llava import CHAT_TEMPLATE
+    from reasoniqa.model.tokenizer import TemplateOnly
+
+    rows = intervene(test_cfg, "two_stage", None, TemplateOnly(CHAT_TEMPLATE), ["a.png", "b.png"], [TEXT, other],
+                     progress=False)
     assert [r["image"] for r in rows] == [0] * 4 + [1] * 4
     by = {(r["image"], r["feature"], r["to"]): r for r in rows}
     assert by[(0, "blur", "severe")]["score_before"] == 4 and by[(0, "blur", "severe")]["shift"] == -1

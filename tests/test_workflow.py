@@ -258,15 +258,17 @@ def test_embedded_workflow_runs_end_to_end_on_a_qwen_model(root, tmp_path, venv_
     import yaml
 
     work = copy_project(root, tmp_path)
-    (work / "config/qwen.yaml").write_text(yaml.safe_dump({
-        "model": {"embedded": {"family": "qwen2_5_vl"}}, "test_datasets": ["synth_spaq"],
-        "train": {"modules_to_save": ["merger"]}, "classical": {"methods": ["piqe"]}}))
+    (work / "config/qwen.yaml").write_text(yaml.safe_dump({  # two_stage: describe, then text only
+        "model": {"embedded": {"family": "qwen2_5_vl"}}, "methods": ["zero_shot", "two_stage"],
+        "test_datasets": ["synth_spaq"], "train": {"modules_to_save": ["merger"]},
+        "classical": {"methods": ["piqe"]}, "instability": {"temperatures": [1.0]},
+        "evaluate": {"reference_method": "zero_shot"}}))
     run([venv_bin / "snakemake", "--cores", "2", "--resources", "gpu=1", "--configfile", CONFIG, "config/qwen.yaml"],
         work, venv_bin)
     config = json.loads((work / "results/models/base/config.json").read_text())
     assert config["model_type"] == "qwen2_5_vl"
     table = pd.read_csv(work / TABLE).set_index(["method", "dataset"])
-    for method in ("zero_shot", "one_stage", "one_stage_desc", "two_stage"):
+    for method in ("zero_shot", "two_stage"):
         assert np.isfinite(table.loc[(method, "synth_spaq"), "srcc"]), method
     preds = pd.read_csv(work / "results/predictions/two_stage/seed0/synth_spaq.csv", keep_default_na=False)
     assert preds["description"].str.len().gt(0).all() and preds["pred_score"].between(1, 5).all()
