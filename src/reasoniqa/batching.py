@@ -14,6 +14,19 @@ def batch_starts(n: int, size: int, desc: str, progress: bool):
     return tqdm(range(0, n, size), desc=desc, disable=not progress)
 
 
+def encode_batch(processor, texts: list[str], image_paths: list[str] | None, start: int, **kwargs):
+    """The processor's inputs for a batch of prompts starting at `start`, with the images at the same
+    positions of `image_paths` (None: text only). The caller moves them to the model (reasoniqa.device)."""
+    images = [load_image(p) for p in image_paths[start : start + len(texts)]] if image_paths else None
+    return processor(text=texts, images=images, return_tensors="pt", padding=True, **kwargs)
+
+
+def per_token(value, input_ids) -> bool:
+    """Whether a processor output has one entry per token (Qwen's mm_token_type_ids), as the ids do,
+    rather than per image (pixel values, image grids)."""
+    return value.shape[:2] == input_ids.shape
+
+
 def encode_record(processor, prompts, record: dict) -> dict:
     """Token ids of prompt + answer + eos, labels masking the prompt, and pixel values if any. The
     answer's ids are read from the prompt and answer tokenized together, as the scorer sees them (a
@@ -42,7 +55,7 @@ def encode_record(processor, prompts, record: dict) -> dict:
     for key, value in enc.items():
         if key in ("input_ids", "attention_mask"):
             continue
-        if value.shape[:2] == enc["input_ids"].shape:
+        if per_token(value, enc["input_ids"]):
             item.setdefault("per_token", {})[key] = value[0].tolist() + [0] * len(answer_ids)
         else:
             item.setdefault("per_image", {})[key] = value.to(torch.float32) if value.is_floating_point() else value

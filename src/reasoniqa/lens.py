@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from reasoniqa.batching import batch_starts
+from reasoniqa.batching import batch_starts, encode_batch
 from reasoniqa.device import to_model
-from reasoniqa.images import load_image
 from reasoniqa.levels import level_token_ids
 
 SEGMENTS = ("image", "prompt", "description")
@@ -72,9 +71,8 @@ def analyze(cfg: dict, method: str, model, processor, image_paths: list[str], de
     out = []
     for start in batch_starts(len(texts), an["batch_size"], "lens", progress):
         batch = texts[start : start + an["batch_size"]]
-        images = [load_image(p) for p in image_paths[start : start + len(batch)]] if with_image else None
-        enc = processor(text=batch, images=images, return_tensors="pt", padding=True, return_offsets_mapping=True,
-                        **({"return_text_replacement_offsets": True} if images else {}))
+        enc = encode_batch(processor, batch, image_paths if with_image else None, start, return_offsets_mapping=True,
+                           **({"return_text_replacement_offsets": True} if with_image else {}))
         masks = _segment_masks(enc, batch, descriptions[start : start + len(batch)], image_token_id)
         inputs = to_model({k: v for k, v in enc.items() if k not in ("offset_mapping", "text_replacement_offsets")},
                           model)

@@ -80,9 +80,9 @@ class Prompts:
         if turn == "describe":
             prompt = self.describe()
             return prompt, f"{self.lead(prompt)}{record['description']}"
-        if turn == "describe_and_rate":
+        if turn == "describe_and_rate":  # the answer is the described rating's continuation, then the level
             prompt = self.describe_and_rate()
-            return prompt, f"{self.lead(prompt)}{record['description']} {self.texts['answer_prefix']}{level}"
+            return prompt, self.described_rating(record["description"])[len(prompt):] + level
         if turn == "infer":
             return self.infer(record["description"]), level
         raise UserError(f"record of {record.get('name')!r}: unknown turn {turn!r}")

@@ -12,9 +12,8 @@ import re
 
 import numpy as np
 
-from reasoniqa.batching import batch_starts
+from reasoniqa.batching import batch_starts, encode_batch, per_token
 from reasoniqa.device import to_model
-from reasoniqa.images import load_image
 
 NO_LEVEL = "none"  # an answer that names no level (left out of the instability measures, counted as invalid)
 
@@ -32,7 +31,7 @@ def sample_from_prefix(model, inputs: dict, k: int, max_new_tokens: int, samplin
     ids, mask = inputs["input_ids"], inputs["attention_mask"]
     # per-token inputs (Qwen's mm_token_type_ids) lose their last position with the prompt; the rest
     # (pixel values, image grids) pass as they are
-    extra = {k_: v[:, :-1] if v.shape[:2] == ids.shape else v for k_, v in inputs.items()
+    extra = {k_: v[:, :-1] if per_token(v, ids) else v for k_, v in inputs.items()
              if k_ not in ("input_ids", "attention_mask")}
     positions = family.prefill_positions(inputs)
     if positions is not None:
@@ -83,8 +82,7 @@ def sample_continuations(model, processor, prompts: list[str], image_paths: list
     out: list[list[str]] = []
     for start in batch_starts(len(prompts), batch_size, f"sample x{k}", progress):
         texts = prompts[start : start + batch_size]
-        images = [load_image(p) for p in image_paths[start : start + batch_size]] if image_paths else None
-        enc = to_model(processor(text=texts, images=images, return_tensors="pt", padding=True), model)
+        enc = to_model(encode_batch(processor, texts, image_paths, start), model)
         torch.manual_seed(seed * 1_000_003 + start)
         gen = sample_from_prefix(model, enc, k, max_new_tokens, sampling_args(temperature),
                                  tok.pad_token_id, tok.eos_token_id)

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from reasoniqa.batching import batch_starts
+from reasoniqa.batching import batch_starts, encode_batch
 from reasoniqa.device import to_model
 from reasoniqa.sampling import decode_new
-from reasoniqa.images import load_image
 from reasoniqa.levels import expected_score, level_token_ids
 
 
@@ -22,9 +21,7 @@ def level_probabilities(model, processor, prompts: list[str], image_paths: list[
     ids = level_token_ids(processor.tokenizer, words, prompts[0]) if prompts else []
     out = []
     for start in batch_starts(len(prompts), batch_size, "score", progress):
-        texts = prompts[start : start + batch_size]
-        images = [load_image(p) for p in image_paths[start : start + batch_size]] if image_paths else None
-        enc = to_model(processor(text=texts, images=images, return_tensors="pt", padding=True), model)
+        enc = to_model(encode_batch(processor, prompts[start : start + batch_size], image_paths, start), model)
         with torch.inference_mode():
             logits = model(**enc, logits_to_keep=1).logits[:, -1, :]
         out.append(torch.softmax(logits[:, ids].float(), dim=-1).cpu().numpy())
@@ -39,9 +36,7 @@ def generate_texts(model, processor, prompts: list[str], image_paths: list[str] 
     texts = []
     tok = processor.tokenizer
     for start in batch_starts(len(prompts), batch_size, "describe", progress):
-        batch = prompts[start : start + batch_size]
-        images = [load_image(p) for p in image_paths[start : start + batch_size]] if image_paths else None
-        enc = to_model(processor(text=batch, images=images, return_tensors="pt", padding=True), model)
+        enc = to_model(encode_batch(processor, prompts[start : start + batch_size], image_paths, start), model)
         with torch.inference_mode():
             out = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=False,
                                  pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id)

@@ -8,6 +8,7 @@ template (reasoniqa.prompts), image spans from `config.image_token_id`, inputs f
 
 from __future__ import annotations
 
+import functools
 import logging
 
 from reasoniqa import UserError
@@ -76,6 +77,20 @@ class Family:
         """Per-row state the model keeps between a prefill and generate(), repeated for K samples."""
 
 
+def image_only(processor_class, init=None):
+    """`processor_class` under its own name without its video processor (which needs torchvision).
+    `init` (default: image processor, tokenizer, chat template) names the image processor, the tokenizer
+    and the processor's settings but no video processor, since transformers reads the sub-processors
+    and the settings off __init__: save_pretrained keeps only the settings __init__ names, and
+    from_pretrained loads only the sub-processors it names and passes back only the settings it names."""
+    if init is None:
+        def init(self, image_processor=None, tokenizer=None, chat_template=None, **kwargs):
+            processor_class.__init__(self, image_processor, tokenizer, None, chat_template=chat_template, **kwargs)
+
+    return type(processor_class.__name__, (processor_class,),
+                {"__init__": init, "__module__": processor_class.__module__})
+
+
 # Checkpoints that need remote code written for transformers 4.x: refused with the reason.
 NOT_NATIVE = {
     "mplug_owl2": "mPLUG-Owl2 (the Q-Instruct / Q-Align checkpoints) ships remote code written for "
@@ -83,6 +98,7 @@ NOT_NATIVE = {
 }
 
 
+@functools.cache  # asked per batch (sampling): build the family objects once
 def registry() -> dict[str, Family]:
     from reasoniqa.model.families.internvl import InternVL
     from reasoniqa.model.families.llava import Llava

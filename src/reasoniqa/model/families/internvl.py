@@ -4,7 +4,8 @@ writes `<img>` + `<IMG_CONTEXT>` x N + `</img>` per image. Dynamic tiling is swi
 
 from __future__ import annotations
 
-from reasoniqa.model.families.qwen_text import QwenTextFamily, image_only
+from reasoniqa.model.families import image_only
+from reasoniqa.model.families.qwen_text import QwenTextFamily
 
 
 def internvl_image_only():

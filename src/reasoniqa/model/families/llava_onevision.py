@@ -5,7 +5,8 @@ the image's aspect ratio (the processor and the model count it the same way)."""
 
 from __future__ import annotations
 
-from reasoniqa.model.families.qwen_text import QwenTextFamily, image_only
+from reasoniqa.model.families import image_only
+from reasoniqa.model.families.qwen_text import QwenTextFamily
 
 
 def llava_onevision_image_only():

@@ -17,7 +17,7 @@ What they do differently from LLaVA:
 
 from __future__ import annotations
 
-from reasoniqa.model.families import Family
+from reasoniqa.model.families import Family, image_only
 
 SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|object_ref_start|>", "<|object_ref_end|>",
             "<|box_start|>", "<|box_end|>", "<|quad_start|>", "<|quad_end|>", "<|vision_start|>", "<|vision_end|>",
@@ -30,17 +30,6 @@ CHAT_TEMPLATE = (
     "{% elif c['type'] == 'text' %}{{ c['text'] }}{% endif %}{% endfor %}{% endif %}<|im_end|>\n{% endfor %}"
     "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
 )
-
-
-def image_only_processor(processor_class):
-    """`processor_class` without its video processor (which needs torchvision)."""
-
-    class ImageOnly(processor_class):
-        def __init__(self, image_processor=None, tokenizer=None, chat_template=None, **kwargs):
-            super().__init__(image_processor, tokenizer, None, chat_template=chat_template, **kwargs)
-
-    ImageOnly.__name__ = ImageOnly.__qualname__ = processor_class.__name__
-    return ImageOnly
 
 
 class QwenVL(Family):
@@ -93,8 +82,7 @@ class QwenVL(Family):
         model = model_class(self._config(e, text, vision, ids)).eval()
         model.generation_config = GenerationConfig(eos_token_id=[tid("<|im_end|>"), tid("<|endoftext|>")],
                                                    pad_token_id=tokenizer.pad_token_id, bos_token_id=tid("<|endoftext|>"))
-        processor = image_only_processor(processor_class)(self._image_processor(e), tokenizer,
-                                                          chat_template=CHAT_TEMPLATE)
+        processor = image_only(processor_class)(self._image_processor(e), tokenizer, chat_template=CHAT_TEMPLATE)
         return model, processor
 
     def _side(self, e: dict) -> tuple[int, int]:
@@ -109,7 +97,7 @@ class QwenVL(Family):
         tokenizer = AutoTokenizer.from_pretrained(source)
         image_processor = AutoImageProcessor.from_pretrained(source)
         template = getattr(tokenizer, "chat_template", None) or self._saved_template(source)
-        return image_only_processor(self._classes()[1])(image_processor, tokenizer, chat_template=template)
+        return image_only(self._classes()[1])(image_processor, tokenizer, chat_template=template)
 
     @staticmethod
     def _saved_template(source):

@@ -13,15 +13,6 @@ from reasoniqa.model.families import Family
 QWEN_SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
 
 
-def image_only(processor_class, init):
-    """`processor_class` under its own name with `init` as __init__: the processor without its video
-    processor (which needs torchvision). `init` names the image processor, the tokenizer and the
-    processor's settings but no video processor, since transformers reads the sub-processors and the
-    settings off __init__: save_pretrained keeps only the settings __init__ names, and from_pretrained
-    loads only the sub-processors it names and passes back only the settings it names."""
-    return type(processor_class.__name__, (processor_class,), {"__init__": init, "__module__": processor_class.__module__})
-
-
 class QwenTextFamily(Family):
     """A LLaVA-like family over a Qwen2 language model and a ChatML template (1D positions: the
     Family defaults for prefill positions and generation state hold)."""
