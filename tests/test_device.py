@@ -124,3 +124,17 @@ def test_model_is_placed_where_the_config_says(tiny_model, test_cfg):
         with pytest.raises(UserError, match="no CUDA device"):
             resolve({"model": {"device": "cuda"}})
         assert resolve({"model": {"device": "auto"}}) == "cpu"
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="torch sees a GPU here")
+def test_a_granted_gpu_torch_cannot_see_is_reported_not_silently_dropped(monkeypatch, caplog):
+    from reasoniqa.device import resolve
+
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    with caplog.at_level("WARNING", logger="reasoniqa"):
+        assert resolve({"model": {"device": "auto"}}) == "cpu"
+    assert not caplog.records
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0")
+    with caplog.at_level("WARNING", logger="reasoniqa"):
+        assert resolve({"model": {"device": "auto"}}) == "cpu"
+    assert "CUDA_VISIBLE_DEVICES=0" in caplog.text and "running on the CPU" in caplog.text

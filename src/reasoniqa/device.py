@@ -7,7 +7,18 @@ then go to the device of its input embeddings. Every inference path moves its ba
 
 from __future__ import annotations
 
+import logging
+import os
+
 from reasoniqa import UserError
+
+log = logging.getLogger("reasoniqa")
+
+
+def granted_gpus() -> str | None:
+    """The GPUs a scheduler granted this process (Slurm, or a user, sets CUDA_VISIBLE_DEVICES), if any."""
+    value = os.environ.get("CUDA_VISIBLE_DEVICES", "").strip()
+    return value if value and value not in {"-1", "NoDevFiles"} else None
 
 
 def resolve(cfg: dict) -> str:
@@ -17,7 +28,13 @@ def resolve(cfg: dict) -> str:
     if cfg["model"].get("device_map") and want != "auto":
         raise UserError(f"model.device {want!r} and model.device_map both place the model: set one of them")
     if want == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
+        if torch.cuda.is_available():
+            return "cuda"
+        if granted_gpus():  # e.g. a CPU-only torch on a GPU node: say so rather than fall back silently
+            log.warning("GPU(s) granted (CUDA_VISIBLE_DEVICES=%s) but torch %s sees no CUDA device "
+                        "(built with CUDA %s): running on the CPU", granted_gpus(), torch.__version__,
+                        torch.version.cuda)
+        return "cpu"
     if want == "cuda" and not torch.cuda.is_available():
         raise UserError("model.device is 'cuda' but torch sees no CUDA device (set model.device: auto or cpu)")
     return want

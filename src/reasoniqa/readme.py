@@ -124,13 +124,15 @@ def render(snapshot: str | Path) -> dict[str, str]:
 
 def config_digest(config: str | Path | list) -> str:
     """SHA-256 of the config's content as the workflow reads it (defaults filled, keys sorted), so a
-    comment or a reordered key does not count as a change."""
+    comment or a reordered key does not count as a change; scheduling requests do not count either."""
     import hashlib
     import json
 
     from reasoniqa.config import load_config
+    from reasoniqa.rule_config import SCHEDULING_ONLY
 
-    return hashlib.sha256(json.dumps(load_config(config), sort_keys=True).encode()).hexdigest()
+    content = {k: v for k, v in load_config(config).items() if k not in SCHEDULING_ONLY}
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
 def take_snapshot(results: str | Path, snapshot: str | Path, config: str | Path | list) -> None:

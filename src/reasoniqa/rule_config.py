@@ -48,6 +48,10 @@ RULE_CONFIG: dict[str, list[str]] = {
     "plot_scatter": [],
 }
 
+# Sections no output depends on: what jobs ask a scheduler for (reasoniqa.resources). Editing them
+# reruns nothing and leaves the README snapshot's config digest as it is.
+SCHEDULING_ONLY = ("resources",)
+
 
 def section_names(rule: str, wildcards: dict | None = None) -> list[str]:
     """The dotted config keys a job of `rule` reads (wildcards fill in `{dataset}`)."""

@@ -21,7 +21,7 @@ rule analyze_split:
         ENV
     threads: config["torch_threads"]
     resources:
-        gpu=1,
+        **job_resources("analyze_split"),
     params:
         sections=config_sections("analyze_split"),
         config=CONFIG,
@@ -57,7 +57,7 @@ rule intervene_split:
         ENV
     threads: config["torch_threads"]
     resources:
-        gpu=1,
+        **job_resources("intervene_split"),
     params:
         sections=config_sections("intervene_split"),
         config=CONFIG,

@@ -11,7 +11,8 @@ validate(config, "../schemas/config.schema.yaml")
 # and the rules across keys the schema cannot state (datasets referenced, methods known, ...)
 from reasoniqa.config import validate_config
 
-validate_config(config, source="config")
+# (with every schema default filled in, for the rules' resources)
+FULL_CONFIG = validate_config(config, source="config")
 
 # The config files the steps read: the base (the Snakefile's configfile), then each --configfile
 # override, merged in the same order by `reasoniqa.config.load_config`; rules write
@@ -33,6 +34,13 @@ from reasoniqa.instability import temperature_tag
 from reasoniqa.layout import Layout
 from reasoniqa.methods import get_method
 from reasoniqa.records import KINDS as RECORD_KINDS
+from reasoniqa import resources as _resources
+
+
+def job_resources(rule):
+    """A rule's scheduler requests (memory, runtime, GPU, partition), from reasoniqa.resources."""
+    return _resources.job_resources(FULL_CONFIG, rule)
+
 
 # Every path comes from reasoniqa.layout; every method property from reasoniqa.methods.
 L = Layout()

@@ -7,6 +7,8 @@ rule synthesize:
         dataset=one_of(SYNTHETIC),
     conda:
         ENV
+    resources:
+        **job_resources("synthesize"),
     params:
         sections=config_sections("synthesize"),
         config=CONFIG,
@@ -44,6 +46,8 @@ rule prepare:
         dataset=one_of(REAL),
     conda:
         ENV
+    resources:
+        **job_resources("prepare"),
     params:
         sections=config_sections("prepare"),
         config=CONFIG,

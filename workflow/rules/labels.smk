@@ -7,6 +7,8 @@ rule features:
         "logs/features/{dataset}.log",
     conda:
         ENV
+    resources:
+        **job_resources("features"),
     params:
         config=CONFIG,
     shell:
@@ -39,6 +41,8 @@ rule labels:
         "logs/labels/{dataset}.log",
     conda:
         ENV
+    resources:
+        **job_resources("labels"),
     params:
         sections=config_sections("labels"),
         config=CONFIG,

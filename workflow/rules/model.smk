@@ -7,6 +7,8 @@ rule build_model:
         L.job_benchmark("build_model")
     conda:
         ENV
+    resources:
+        **job_resources("build_model"),
     params:
         sections=config_sections("build_model"),
         config=CONFIG,

@@ -15,7 +15,7 @@ rule score_split:
         ENV
     threads: config["torch_threads"]
     resources:
-        gpu=1,
+        **job_resources("score_split"),
     params:
         sections=config_sections("score_split"),
         config=CONFIG,
@@ -37,6 +37,8 @@ rule fit_classical:
         L.job_benchmark("fit_classical")
     conda:
         ENV
+    resources:
+        **job_resources("fit_classical"),
     params:
         sections=config_sections("fit_classical"),
         config=CONFIG,
@@ -63,6 +65,8 @@ rule classical_split:
         method=one_of(CLASSICAL),
     conda:
         ENV
+    resources:
+        **job_resources("classical_split"),
     params:
         sections=config_sections("classical_split"),
         config=CONFIG,
@@ -88,7 +92,7 @@ rule sample_split:
         ENV
     threads: config["torch_threads"]
     resources:
-        gpu=1,
+        **job_resources("sample_split"),
     params:
         sections=config_sections("sample_split"),
         config=CONFIG,

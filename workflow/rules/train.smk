@@ -19,7 +19,7 @@ rule train:
         ENV
     threads: config["torch_threads"]
     resources:
-        gpu=1,
+        **job_resources("train"),
     params:
         sections=config_sections("train"),
         config=CONFIG,
@@ -48,7 +48,7 @@ rule train_stage1:
         ENV
     threads: config["torch_threads"]
     resources:
-        gpu=1,
+        **job_resources("train_stage1"),
     params:
         sections=config_sections("train_stage1"),
         config=CONFIG,
@@ -74,6 +74,8 @@ rule merge_stage1:
         method=one_of(STAGED),
     conda:
         ENV
+    resources:
+        **job_resources("merge_stage1"),
     params:
         sections=config_sections("merge_stage1"),
         config=CONFIG,
@@ -100,7 +102,7 @@ rule train_stage2:
         ENV
     threads: config["torch_threads"]
     resources:
-        gpu=1,
+        **job_resources("train_stage2"),
     params:
         sections=config_sections("train_stage2"),
         config=CONFIG,
