@@ -5,6 +5,8 @@ import os
 import re
 import shutil
 import subprocess
+import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -70,6 +72,55 @@ def test_report_has_every_figure_with_its_caption(snakemake_run, venv_bin):
     for needle in ("fig3_logit_lens.png", "fig5_attention.png", "table2_instability.csv", "Logit lens at the quality token",
                    "instability_temperature.png", "table5_intervention.csv"):
         assert needle in html, needle
+
+
+# Where the browser test keeps its screenshots (a test artifact, not tracked).
+ARTIFACTS = Path(__file__).parent / "artifacts"
+
+
+def test_report_renders_every_figure_and_table_in_a_real_browser(snakemake_run, venv_bin):
+    """The HTML report opened in headless Chromium: each result the report lists is shown through the
+    report's own eye-button handler and must render (a decoded image, or an HTML table) on a screen
+    that is not blank, with no console error."""
+    import io
+
+    import numpy as np
+    from browser import Chromium, find_chromium
+    from PIL import Image
+
+    binary = find_chromium()
+    if binary is None:
+        pytest.skip("no Chromium on this machine (Debian: apt-get install chromium)")
+    run([venv_bin / "snakemake", "--report", "results/report.html", "--configfile", CONFIG], snakemake_run, venv_bin)
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser = Chromium(binary)
+    try:
+        browser.open((snakemake_run / "results/report.html").as_uri())
+        listed = browser.evaluate("Object.keys(results).map(k => [k, results[k].mime_type])")
+        assert {kind for _, kind in listed} <= {"image/png", "text/html"}, listed  # nothing is download-only
+        assert any(k.endswith("table1_correlations.html") for k, _ in listed)
+        assert any(k.endswith("fig3_logit_lens.png") for k, _ in listed)
+        for path, kind in listed:
+            browser.evaluate(f"new ButtonViewManager(app).handleSelectedResult({json.dumps(path)}).props.onClick(); 1")
+            tag = "img" if kind == "image/png" else "iframe"
+            shown = f"Array.from(document.querySelectorAll('{tag}')).find(e => e.src === results[{json.dumps(path)}].data_uri)"
+            for _ in range(50):  # React renders asynchronously; an iframe loads after that
+                state = browser.evaluate(f"(() => {{ const e = {shown}; return e ? "
+                                         f"(e.tagName === 'IMG' ? e.complete && e.naturalWidth : "
+                                         f"e.getBoundingClientRect().height) : 0; }})()")
+                if state:
+                    break
+                time.sleep(0.1)
+            assert state, f"{path} is not shown"
+            time.sleep(0.3)
+            shot = browser.screenshot()
+            pixels = np.asarray(Image.open(io.BytesIO(shot)).convert("L"))[:, 300:]  # right of the menu
+            assert (pixels < 200).mean() > 0.005, f"{path}: the screen shows nothing"
+            if path.endswith(("table1_correlations.html", "fig3_logit_lens.png")):
+                (ARTIFACTS / f"report_{Path(path).stem}.png").write_bytes(shot)
+        assert not browser.errors, browser.errors
+    finally:
+        browser.close()
 
 
 def test_second_snakemake_run_has_nothing_to_do(snakemake_run, venv_bin):

@@ -66,12 +66,26 @@ def write_csv(path: str | Path, frame) -> None:
         frame.to_csv(tmp, index=False, float_format="%.6f")
 
 
+# The HTML copy is what the Snakemake report shows (it renders HTML; a CSV is only a download link).
+_HTML = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>{title}</title><style>
+body {{font-family: sans-serif; margin: 1em;}} table {{border-collapse: collapse;}}
+th, td {{border: 1px solid #bbb; padding: 2px 8px; text-align: right;}} th {{background: #eee;}}
+</style></head><body>
+{table}
+</body></html>
+"""
+
+
 def write_table(path: str | Path, frame, floatfmt: str = ".4f", latex: bool = False) -> None:
-    """A table as CSV at `path` and as Markdown beside it (same stem, .md); with `latex`, also .tex."""
+    """A table as CSV at `path`, and beside it (same stem) as Markdown (.md) and HTML (.html); with
+    `latex`, also .tex."""
     write_csv(path, frame)
     write_text(Path(path).with_suffix(".md"), frame.to_markdown(index=False, floatfmt=floatfmt) + "\n")
+    digits = int(floatfmt.strip(".f"))
+    table = frame.to_html(index=False, float_format=lambda v: f"{v:.{digits}f}", na_rep="–", border=0)
+    write_text(Path(path).with_suffix(".html"), _HTML.format(title=Path(path).stem, table=table))
     if latex:
-        digits = int(floatfmt.strip(".f"))
         tex = frame.to_latex(index=False, float_format=lambda v: f"{v:.{digits}f}", na_rep="--", escape=True)
         write_text(Path(path).with_suffix(".tex"), tex)
 

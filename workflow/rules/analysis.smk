@@ -73,8 +73,13 @@ rule lens_figure:
         ANALYSIS,
     output:
         figure=report(FIG_LENS, caption="../report/fig3.rst", category="Figures"),
-        table=report(TABLE_LENS, caption="../report/lens_table.rst", category="Tables"),
+        table=TABLE_LENS,
         markdown=TABLE_LENS.replace(".csv", ".md"),
+        html=report(
+            TABLE_LENS.replace(".csv", ".html"),
+            caption="../report/lens_table.rst",
+            category="Tables",
+        ),
         latex=TABLE_LENS.replace(".csv", ".tex"),
     log:
         "logs/render/fig3_logit_lens.log",

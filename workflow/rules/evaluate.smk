@@ -3,13 +3,19 @@ rule correlations:
         PREDICTIONS,
         CLASSICAL_PREDICTIONS,
     output:
-        table=report(TABLE1, caption="../report/table1.rst", category="Tables"),
+        table=TABLE1,
         markdown=TABLE1.replace(".csv", ".md"),
+        html=report(
+            TABLE1.replace(".csv", ".html"),
+            caption="../report/table1.rst",
+            category="Tables",
+        ),
         latex=TABLE1.replace(".csv", ".tex"),
         metrics=L.metrics_part("correlations"),
         plot=L.plot_data("correlations"),
         per_seed=TABLE1_PER_SEED,
         per_seed_markdown=TABLE1_PER_SEED.replace(".csv", ".md"),
+        per_seed_html=TABLE1_PER_SEED.replace(".csv", ".html"),
     log:
         "logs/evaluate/correlations.log",
     conda:
@@ -26,8 +32,13 @@ rule instability:
     input:
         SAMPLES,
     output:
-        table=report(TABLE2, caption="../report/table2.rst", category="Tables"),
+        table=TABLE2,
         markdown=TABLE2.replace(".csv", ".md"),
+        html=report(
+            TABLE2.replace(".csv", ".html"),
+            caption="../report/table2.rst",
+            category="Tables",
+        ),
         latex=TABLE2.replace(".csv", ".tex"),
         metrics=L.metrics_part("instability"),
         plot=L.plot_data("instability"),
@@ -47,10 +58,13 @@ rule instability_curve:
     input:
         CURVE_SAMPLES,
     output:
-        table=report(
-            TABLE_TEMPERATURE, caption="../report/temperature.rst", category="Tables"
-        ),
+        table=TABLE_TEMPERATURE,
         markdown=TABLE_TEMPERATURE.replace(".csv", ".md"),
+        html=report(
+            TABLE_TEMPERATURE.replace(".csv", ".html"),
+            caption="../report/temperature.rst",
+            category="Tables",
+        ),
         figure=report(
             FIG_TEMPERATURE, caption="../report/temperature.rst", category="Figures"
         ),
@@ -70,10 +84,13 @@ rule grounding:
     input:
         DESCRIBED_PREDICTIONS,
     output:
-        table=report(
-            TABLE_GROUNDING, caption="../report/grounding.rst", category="Tables"
-        ),
+        table=TABLE_GROUNDING,
         markdown=TABLE_GROUNDING.replace(".csv", ".md"),
+        html=report(
+            TABLE_GROUNDING.replace(".csv", ".html"),
+            caption="../report/grounding.rst",
+            category="Tables",
+        ),
         latex=TABLE_GROUNDING.replace(".csv", ".tex"),
         metrics=L.metrics_part("grounding"),
     log:
@@ -92,10 +109,13 @@ rule intervention:
     input:
         INTERVENTIONS,
     output:
-        table=report(
-            TABLE_INTERVENTION, caption="../report/intervention.rst", category="Tables"
-        ),
+        table=TABLE_INTERVENTION,
         markdown=TABLE_INTERVENTION.replace(".csv", ".md"),
+        html=report(
+            TABLE_INTERVENTION.replace(".csv", ".html"),
+            caption="../report/intervention.rst",
+            category="Tables",
+        ),
         latex=TABLE_INTERVENTION.replace(".csv", ".tex"),
         metrics=L.metrics_part("intervention"),
     log:

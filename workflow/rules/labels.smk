@@ -58,12 +58,13 @@ rule validate_features:
         features=expand(L.features(), dataset=SYNTHETIC),
         calibration=CALIBRATION,
     output:
-        table=report(
-            FEATURE_VALIDATION,
+        table=FEATURE_VALIDATION,
+        markdown=FEATURE_VALIDATION.replace(".csv", ".md"),
+        html=report(
+            FEATURE_VALIDATION.replace(".csv", ".html"),
             caption="../report/feature_validation.rst",
             category="Datasets",
         ),
-        markdown=FEATURE_VALIDATION.replace(".csv", ".md"),
         figure=report(
             FIG_FEATURES,
             caption="../report/feature_validation.rst",

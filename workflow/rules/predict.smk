@@ -110,12 +110,13 @@ rule description_accuracy:
         features=expand(L.features(), dataset=config["test_datasets"]),
         calibration=CALIBRATION,
     output:
-        table=report(
-            DESCRIPTION_ACCURACY,
+        table=DESCRIPTION_ACCURACY,
+        markdown=DESCRIPTION_ACCURACY.replace(".csv", ".md"),
+        html=report(
+            DESCRIPTION_ACCURACY.replace(".csv", ".html"),
             caption="../report/stage1_accuracy.rst",
             category="Tables",
         ),
-        markdown=DESCRIPTION_ACCURACY.replace(".csv", ".md"),
     log:
         "logs/description_accuracy.log",
     conda:

@@ -17,10 +17,13 @@ rule datasets_overview:
     input:
         expand(L.dataset(), dataset=ALL_DATASETS),
     output:
-        table=report(
-            DATASET_COUNTS, caption="../report/datasets.rst", category="Datasets"
-        ),
+        table=DATASET_COUNTS,
         markdown=DATASET_COUNTS.replace(".csv", ".md"),
+        html=report(
+            DATASET_COUNTS.replace(".csv", ".html"),
+            caption="../report/datasets.rst",
+            category="Datasets",
+        ),
         figure=report(
             FIG_DATASETS, caption="../report/datasets.rst", category="Datasets"
         ),
