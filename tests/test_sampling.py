@@ -115,3 +115,17 @@ def test_a_generated_carriage_return_keeps_the_predictions_csv_whole(tmp_path):
     write_csv(tmp_path / "p.csv", pd.DataFrame({"name": ["a", "b"], "description": texts}))
     back = pd.read_csv(tmp_path / "p.csv", keep_default_na=False)
     assert list(back["name"]) == ["a", "b"] and back["description"][0] == "sharp\nnoisy and grainy"
+
+
+def test_agreement_of_sampled_answers():
+    from reasoniqa.predict import sampled_agreement
+    from reasoniqa.sampling import NO_LEVEL
+
+    words = ["bad", "poor", "fair", "good", "excellent"]
+    assert sampled_agreement(["good"] * 5, words)["agreement"] == 1.0
+    out = sampled_agreement(["good", "good", "fair", NO_LEVEL, "bad"], words)
+    assert out == {"agreement": 0.4, "modal_level": "good", "sampled_levels": {"bad": 1, "fair": 1, "good": 2, "none": 1}}
+    assert sampled_agreement(["poor", "good", "poor", "good"], words, greedy="good")["modal_level"] == "good"
+    assert sampled_agreement(["poor", "good", "poor", "good"], words)["modal_level"] == "poor"
+    assert sampled_agreement([NO_LEVEL] * 3, words) == {"agreement": 0.0, "modal_level": None,
+                                                        "sampled_levels": {"none": 3}}

@@ -253,6 +253,29 @@ def test_predict_cli_csv_and_json(snakemake_run, venv_bin):
     assert {"path", "description", "level", "score"} == set(rows[0])
 
 
+def test_predict_samples_says_how_stable_each_rating_is(snakemake_run, venv_bin):
+    folder = snakemake_run / "resources/synth_csiq/images"
+    base = [venv_bin / "reasoniqa", "predict", *CONFIG_FLAGS, "--method", "two_stage", "--json", str(folder)]
+    greedy = json.loads(run(base, snakemake_run, venv_bin).stdout)
+    proc = run([*base, "--samples", "5"], snakemake_run, venv_bin)
+    rows = json.loads(proc.stdout)
+    assert "Warning" not in proc.stderr, proc.stderr  # no library deprecation noise at the user
+    assert [{k: r[k] for k in g} for r, g in zip(rows, greedy)] == greedy  # the greedy answer is unchanged by sampling
+    for row in rows:
+        counts = row["sampled_levels"]
+        assert sum(counts.values()) == 5 and row["samples"] == 5 and row["temperature"] == 1.0
+        named = {w: n for w, n in counts.items() if w != "none"}
+        assert row["agreement"] == (max(named.values()) / 5 if named else 0.0)
+        assert row["modal_level"] in named if named else row["modal_level"] is None
+    assert len({r["agreement"] for r in rows}) > 1  # images differ in how stable they are
+    assert json.loads(run([*base, "--samples", "5"], snakemake_run, venv_bin).stdout) == rows  # seeded
+    csv_out = run([*base[:-2], "--samples", "3", str(sorted(folder.iterdir())[0])], snakemake_run, venv_bin)
+    header, line = csv_out.stdout.strip().splitlines()
+    assert header.endswith("samples,temperature,agreement,modal_level,sampled_levels")
+    bad = run([*base, "--samples", "1"], snakemake_run, venv_bin, check=False)
+    assert bad.returncode == 2 and "--samples must be at least 2" in bad.stderr
+
+
 @pytest.mark.parametrize("case, message", [
     ("missing", "no such file or folder"), ("empty_dir", "no images"), ("not_an_image", "cannot decode"),
 ])

@@ -46,13 +46,36 @@ def method_artifacts(cfg: dict, method: str, seed: int, results: str = "results"
     return base, adapter
 
 
+def sampled_agreement(levels: list[str], words: list[str], greedy: str | None = None) -> dict:
+    """What K sampled answers for one image say about its rating's stability (the paper's repeated-query
+    test for one image): `agreement`, the share of the K answers that name the most common level (an
+    answer naming no level agrees with nothing; 1.0 = all K name the same level), that level (a tie goes
+    to the greedy answer's level, then to the lower level), and how many answers named each level."""
+    from collections import Counter
+
+    from reasoniqa.sampling import NO_LEVEL
+
+    counts = Counter(levels)
+    named = {w: counts[w] for w in words if counts[w]}
+    modal = max(named, key=lambda w: (named[w], w == greedy, -words.index(w))) if named else None
+    return {"agreement": round(named[modal] / len(levels), 4) if modal else 0.0, "modal_level": modal,
+            "sampled_levels": {**named, **({"none": counts[NO_LEVEL]} if counts[NO_LEVEL] else {})}}
+
+
 def predict(cfg: dict, method: str, seed: int, paths: list[str], as_json: bool, results: str = "results",
-            base: str | None = None) -> None:
+            base: str | None = None, samples: int | None = None, temperature: float | None = None) -> None:
+    """Greedy description, level and score per image; with `samples` K, also K sampled answers at
+    `temperature` (default: the config's instability.temperature) and their agreement."""
     from reasoniqa.images import load_image
     from reasoniqa.model.load import load_method_model
     from reasoniqa.scoring import predict_paths
 
+    if samples is not None and samples < 2:
+        raise UserError(f"--samples must be at least 2 to measure agreement, got {samples}")
+    if temperature is not None and temperature <= 0:
+        raise UserError(f"--temperature must be above 0 for sampled answers, got {temperature}")
     images = collect_images(paths)
+    progress = any(Path(p).is_dir() for p in paths)  # a bar on stderr for folders; stdout stays the table
     for path in images:  # fail before loading the model, naming the first bad file
         load_image(path)
     if base is not None:
@@ -64,13 +87,25 @@ def predict(cfg: dict, method: str, seed: int, paths: list[str], as_json: bool, 
     else:
         base, adapter = method_artifacts(cfg, method, seed, results)
     model, processor = load_method_model(cfg, base, adapter)
-    out = predict_paths(cfg, method, model, processor, images, progress=False)
+    out = predict_paths(cfg, method, model, processor, images, progress=progress)
     rows = [{"path": p, "description": d, "level": lv, "score": round(float(s), 4)}
             for p, d, lv, s in zip(images, out["description"], out["level"], out["score"])]
+    if samples is not None:
+        from reasoniqa.sampling import sample_answers
+
+        sampling_cfg = {**cfg, "instability": {**cfg["instability"], "k": samples}}
+        t = cfg["instability"]["temperature"] if temperature is None else temperature
+        sampled = sample_answers(sampling_cfg, method, model, processor, images, t, progress=progress)
+        for row, answers in zip(rows, sampled):
+            row.update(samples=samples, temperature=t,
+                       **sampled_agreement(answers["levels"], cfg["levels"]["words"], row["level"]))
     if as_json:
         json.dump(rows, sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        writer = csv.DictWriter(sys.stdout, fieldnames=["path", "description", "level", "score"])
+        for row in rows:  # one CSV cell: "good:3 fair:2"
+            if "sampled_levels" in row:
+                row["sampled_levels"] = " ".join(f"{w}:{n}" for w, n in row["sampled_levels"].items())
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)

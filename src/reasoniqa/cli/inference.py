@@ -32,7 +32,7 @@ def intervene_split(a):
 def predict(a):
     from reasoniqa.predict import predict
 
-    predict(cfg(a), a.method, a.seed, a.paths, a.json, a.results, a.base)
+    predict(cfg(a), a.method, a.seed, a.paths, a.json, a.results, a.base, a.samples, a.temperature)
 
 
 def fit_classical(a):
@@ -84,6 +84,11 @@ def add_steps(step):
     s.add_argument("--json", action="store_true", help="JSON instead of CSV")
     s.add_argument("--base", help="any model folder or id to rate with (zero_shot only): try a checkpoint "
                                   "before training")
+    s.add_argument("--samples", type=int, metavar="K",
+                   help="also sample K answers per image and report their agreement (share naming the most "
+                        "common level) and the levels they named: the paper's repeated-query test")
+    s.add_argument("--temperature", type=float, help="sampling temperature of --samples (default: the "
+                                                     "config's instability.temperature)")
 
     s = step("fit-classical", fit_classical, "fit BRISQUE's SVR and NIQE's pristine model (classical baselines)")
     s.add_argument("--train-data", nargs="+", required=True, help="training dataset folders (their train split)")
