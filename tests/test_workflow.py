@@ -187,9 +187,25 @@ def test_a_snakemake_run_recorded_in_dvc_is_a_no_op_for_both(snakemake_run, tmp_
     shutil.copytree(snakemake_run, work, symlinks=True)  # copy2: modification times kept
     run([venv_bin / "reasoniqa", "dvc-yaml", *CONFIG_FLAGS], work, venv_bin)
     init_dvc(work, venv_bin)
+    outputs = [p for top in ("results", "resources") for p in (work / top).rglob("*") if p.is_file()]
+    before = {p: p.stat().st_mtime_ns for p in outputs}
     run([venv_bin / "dvc", "commit", "-f", "-q"], work, venv_bin)
+    # the cause of Snakemake's reruns after a commit, gone for files of any size: the hard-linked cache
+    # (.dvc/config) keeps each recorded file's modification time. Files of identical content share one
+    # cache object, hence one inode and time (here header-only CSVs, under Snakemake's 1 MB checksum size)
+    changed = [p for p in outputs if p.stat().st_mtime_ns != before[p]]
+    shared = {str(p.relative_to(work)) for p in changed}
+    assert all(p.stat().st_nlink > 2 for p in changed), changed
+    assert len(changed) < len(outputs) / 10
     plan = [venv_bin / "snakemake", "-n", "--cores", "1", "--configfile", CONFIG]
-    assert "Nothing to be done" in _output(run(plan, work, venv_bin))
+    assert_no_op_but_shared_outputs(_output(run(plan, work, venv_bin)), shared)
+    assert "Data and pipelines are up to date" in run([venv_bin / "dvc", "status"], work, venv_bin).stdout
+    # folders and files restored from the cache (a lost dataset, adapter and model, a table): nothing to do
+    for rel in ("resources/synth_spaq", "results/adapters/one_stage/seed0", "results/models/base"):
+        shutil.rmtree(work / rel)
+    (work / TABLE).unlink()
+    run([venv_bin / "dvc", "checkout"], work, venv_bin)
+    assert_no_op_but_shared_outputs(_output(run(plan, work, venv_bin)), shared)
     assert "Data and pipelines are up to date" in run([venv_bin / "dvc", "status"], work, venv_bin).stdout
     # a deleted output: both rebuild it, and only what depends on it
     (work / FIGURE).unlink()
@@ -206,6 +222,24 @@ def test_a_snakemake_run_recorded_in_dvc_is_a_no_op_for_both(snakemake_run, tmp_
     Image.fromarray(pixels).save(image)
     status = run([venv_bin / "dvc", "status"], work, venv_bin).stdout
     assert "synthesize__synth_spaq" in status and "features__features-synth_spaq" in status
+
+
+def assert_no_op_but_shared_outputs(plan: str, shared: set[str]) -> None:
+    """`snakemake -n` has nothing to do, except for one known case: outputs of two jobs with identical
+    bytes (here the header-only edit tables the 12-step test models leave) share one DVC cache object,
+    hence one inode and modification time, so one job's output can look older than its inputs. Every job
+    planned must be such a job or downstream of one."""
+    if "Nothing to be done" in plan:
+        return
+    jobs = re.split(r"\n(?=rule \w+:)", plan)[1:]
+    assert jobs, plan
+    for job in jobs:
+        rule = job.split(":", 1)[0]
+        reason = re.search(r"reason: (.*)", job).group(1)
+        outputs = set(re.search(r"output: (.*)", job).group(1).split(", ")) if "output:" in job else set()
+        if reason.startswith("Input files updated by another job") or rule == "rule all":
+            continue
+        assert reason.startswith("Updated input files") and outputs & shared, (rule, reason, outputs)
 
 
 def _status_after_edit(work, section, key, value, command, venv_bin, config=CONFIG):

@@ -26,14 +26,25 @@ def atomic_path(path: str | Path):
             os.unlink(tmp)
 
 
+# Snakemake dates a directory output by this file inside it (it creates it empty, or only updates its time
+# if it exists). DVC stores files by content: every empty stamp would share one cache object, and with the
+# hard-linked cache (.dvc/config) one inode, so all folders would get one modification time. A stamp that
+# names its folder is unique, keeps its own time through `dvc commit` and `dvc checkout`, and so Snakemake
+# sees a recorded or restored folder as unchanged.
+SNAKEMAKE_STAMP = ".snakemake_timestamp"
+
+
 @contextlib.contextmanager
-def atomic_dir(path: str | Path):
-    """Yield a temporary sibling folder; it replaces `path` only if the block succeeds."""
+def atomic_dir(path: str | Path, stamp: bool = True):
+    """Yield a temporary sibling folder; it replaces `path` only if the block succeeds. With `stamp` (a
+    workflow output), the folder holds a Snakemake timestamp file naming it."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
     try:
         yield tmp
+        if stamp:
+            (tmp / SNAKEMAKE_STAMP).write_text(f"{path.as_posix()}\n")
         if path.exists():
             shutil.rmtree(path)
         os.replace(tmp, path)

@@ -146,7 +146,7 @@ def take_snapshot(results: str | Path, snapshot: str | Path, config: str | Path 
         raise UserError(f"{results}/{missing[0]} does not exist: run the workflow first ({len(missing)} tables missing)")
     configs = [config] if isinstance(config, (str, Path)) else list(config)
     digest = config_digest(configs)  # a bad config fails here, before anything is replaced
-    with atomic_dir(snapshot) as tmp:
+    with atomic_dir(snapshot, stamp=False) as tmp:
         for name, src in TABLES.items():
             shutil.copy2(Path(results) / src, Path(tmp) / name)
         write_json(Path(tmp) / "snapshot.json", {"config": [str(c) for c in configs], "config_sha256": digest})

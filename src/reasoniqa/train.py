@@ -95,7 +95,7 @@ def _save_checkpoint(model, optimizer, scheduler, step: int, losses: list[float]
                      fingerprint: str) -> None:
     import torch
 
-    with atomic_dir(ckpt_root / f"step_{step:06d}") as tmp:
+    with atomic_dir(ckpt_root / f"step_{step:06d}", stamp=False) as tmp:
         model.save_pretrained(tmp)
         torch.save({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict()}, tmp / "optim.pt")
         write_json(tmp / "state.json", {"step": step, "losses": losses, "fingerprint": fingerprint})
