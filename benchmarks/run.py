@@ -114,8 +114,28 @@ def model_benchmarks(batch: int = 32) -> dict:
     return out
 
 
-def pipeline_wall() -> float:
-    """The embedded workflow from scratch in a temporary copy (what `make run` does after install)."""
+def rule_times(run_dir: Path) -> dict:
+    """Per rule of a finished run, from the jobs' `benchmark:` files (results/benchmarks/jobs/<rule>/...):
+    jobs, summed wall and CPU seconds, the largest peak memory (MB). Rules without a benchmark (tables,
+    figures: seconds each) are not in it."""
+    import pandas as pd
+
+    out = {}
+    root = run_dir / "results/benchmarks/jobs"
+    for tsv in sorted(root.rglob("*.tsv")):
+        rule = tsv.relative_to(root).parts[0].removesuffix(".tsv")
+        row = pd.read_csv(tsv, sep="\t").iloc[-1]
+        entry = out.setdefault(rule, {"jobs": 0, "wall_s": 0.0, "cpu_s": 0.0, "max_rss_mb": 0.0})
+        entry["jobs"] += 1
+        entry["wall_s"] = round(entry["wall_s"] + float(row["s"]), 2)
+        entry["cpu_s"] = round(entry["cpu_s"] + float(row["cpu_time"]), 2)
+        entry["max_rss_mb"] = max(entry["max_rss_mb"], float(row["max_rss"]))
+    return dict(sorted(out.items(), key=lambda kv: -kv[1]["wall_s"]))
+
+
+def pipeline_wall(rules_out: Path) -> float:
+    """The embedded workflow from scratch in a temporary copy (what `make run` does after install); its
+    per-rule times go to `rules_out`."""
     with tempfile.TemporaryDirectory() as tmp:
         for item in ("Snakefile", "workflow", "config", "environment.yml"):
             src = ROOT / item
@@ -128,14 +148,24 @@ def pipeline_wall() -> float:
         t = time.perf_counter()
         subprocess.run([str(BIN / "snakemake"), "--cores", "all", "--resources", "gpu=1"], cwd=tmp, check=True,
                        capture_output=True, env=env)
-        return time.perf_counter() - t
+        wall = time.perf_counter() - t
+        rules_out.write_text(json.dumps(rule_times(Path(tmp)), indent=2) + "\n")
+        return wall
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--skip-pipeline", action="store_true", help="do not time the whole workflow (~6 min)")
+    ap.add_argument("--skip-pipeline", action="store_true", help="do not time the whole workflow (~30 min)")
     ap.add_argument("--out", default=str(ROOT / "results/benchmarks/bench.json"))
+    ap.add_argument("--rules-of", metavar="DIR", help="only write the per-rule times of the finished run in DIR "
+                                                      "(next to --out, as pipeline_rules.json)")
     args = ap.parse_args()
+    rules_out = Path(args.out).parent / "pipeline_rules.json"
+    if args.rules_of:
+        rules_out.parent.mkdir(parents=True, exist_ok=True)
+        rules_out.write_text(json.dumps(rule_times(Path(args.rules_of)), indent=2) + "\n")
+        print(rules_out.read_text())
+        return
     import torch
 
     bench = {"machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "python": platform.python_version(),
@@ -150,7 +180,8 @@ def main() -> None:
     bench["noop_snakemake_nothing_to_do"] = "Nothing to be done" in _output([str(BIN / "snakemake"), "-n", "--cores", "1"])
     bench["noop_dvc_up_to_date"] = "up to date" in _output([str(BIN / "dvc"), "status"])
     if not args.skip_pipeline:
-        bench["pipeline_wall_s"] = pipeline_wall()
+        rules_out.parent.mkdir(parents=True, exist_ok=True)
+        bench["pipeline_wall_s"] = pipeline_wall(rules_out)
     gpu = ROOT / "benchmarks/gpu.json"
     if gpu.is_file():  # measured on a lent GPU by benchmarks/gpu.py (see its header)
         bench["gpu"] = json.loads(gpu.read_text())

@@ -15,19 +15,22 @@ def paper(root):
 def test_embedded_jobs_ask_for_little_and_gpu_rules_for_one_gpu(test_cfg):
     train, features = job_resources(test_cfg, "train"), job_resources(test_cfg, "features")
     assert train["gpu"] == 1 and features["gpu"] == 0
-    assert train["mem_mb"] == features["mem_mb"] == test_cfg["resources"]["base_mem_mb"] <= 4000
+    res = test_cfg["resources"]
+    assert features["mem_mb"] == res["base_mem_mb"] and train["mem_mb"] == res["base_mem_mb"] + res["encode_cache_mb"]
+    assert train["mem_mb"] <= 4000
     assert "slurm_partition" not in train and "slurm_account" not in train  # the cluster's defaults
 
 
 def test_memory_follows_the_model_size_and_dtype(paper):
     # LLaVA-1.5-7B in bf16: ~13.2 GB of weights, staged once by a GPU job, 2.5 times by the merge
     weights = 7.06e9 * 2 / 2**20
-    base = paper["resources"]["base_mem_mb"]
-    assert job_resources(paper, "train")["mem_mb"] == int(base + weights)
+    base, cache = paper["resources"]["base_mem_mb"], paper["resources"]["encode_cache_mb"]
+    assert job_resources(paper, "train")["mem_mb"] == int(base + weights + cache)
+    assert job_resources(paper, "score_split")["mem_mb"] == int(base + weights)
     assert job_resources(paper, "merge_stage1")["mem_mb"] == int(base + 2.5 * weights)
     assert job_resources(paper, "features")["mem_mb"] == base
     fp32 = {**paper, "model": {**paper["model"], "dtype": "float32"}}
-    assert job_resources(fp32, "train")["mem_mb"] == int(base + 2 * weights)
+    assert job_resources(fp32, "score_split")["mem_mb"] == int(base + 2 * weights)
     assert job_resources(paper, "train")["runtime"] == 720 and job_resources(paper, "features")["runtime"] == 60
     assert job_resources(paper, "train")["slurm_partition"] == "gpu"
     assert "slurm_partition" not in job_resources(paper, "features")

@@ -16,6 +16,9 @@ import slurm_cluster
 import yaml
 from project import copy_project, run
 
+from reasoniqa.config import load_config
+from reasoniqa.resources import job_resources
+
 GPU_RULES = {"train", "score_split", "sample_split", "analyze_split"}
 CPU_RULES = {"synthesize", "features", "classical_split"}
 LOCAL_RULES = {"correlations", "lens_figure", "metrics", "plot_scatter", "all"}  # the Snakefile's localrules
@@ -111,7 +114,12 @@ def test_real_slurm_runs_the_workflow_like_a_local_run_and_resubmits_a_killed_jo
                     assert "CUDA_VISIBLE_DEVICES=0" in Path(job["StdOut"]).read_text(), job["StdOut"]
             else:
                 assert job["Partition"] == "cpu" and "gpu" not in job.get("TresPerJob", ""), (rule, job)
-    assert {j["MinMemoryNode"] for j in jobs} == {"1000M"}  # the config's base_mem_mb; no weights to add
+    # memory as reasoniqa.resources sizes it from the config: base_mem_mb, plus the encoding budget of
+    # training jobs (the embedded model's weights add nothing)
+    cfg = load_config([root / "config/config.yaml", work / "config/slurm_test.yaml"])
+    for job in jobs:
+        assert job["MinMemoryNode"] == f"{job_resources(cfg, rule_of(job))['mem_mb']}M", job
+    assert {j["MinMemoryNode"] for j in by_rule["score_split"]} == {"1000M"}
 
     # 3. The local run gives byte-identical tables.
     local_output, _ = local_run.communicate(timeout=300)
@@ -147,13 +155,14 @@ def test_slurm_profile_submits_gpu_jobs_with_one_gpu_and_completes(root, tmp_pat
     assert not LOCAL_RULES & set(submissions)
     # heavy jobs record their time and memory (`benchmark:`)
     assert list((work / "results/benchmarks/jobs/train/one_stage").glob("seed0.tsv"))
+    cfg = load_config([root / "config/config.yaml", work / "config/slurm_test.yaml"])
     for rule, calls in submissions.items():
         for args in calls:
             if rule in GPU_RULES:
                 assert re.search(r"--gpus=1\b", args) and "-p gpu" in args, (rule, args)
             else:
                 assert "--gpus" not in args and "gres" not in args and "-p cpu" in args, (rule, args)
-            assert "--mem 1000" in args, args
+            assert f"--mem {job_resources(cfg, rule)['mem_mb']}" in args, args
 
 
 def test_cluster_script_refuses_clearly_without_root(root, venv_bin):

@@ -156,3 +156,35 @@ def test_predict_names_a_missing_artifact(test_cfg, tmp_path):
         method_artifacts(test_cfg, "two_stage", 0, str(tmp_path))
     (tmp_path / "models/base").mkdir(parents=True)
     assert method_artifacts(test_cfg, "zero_shot", 0, str(tmp_path)) == (str(tmp_path / "models/base"), None)
+
+
+def test_a_bounded_encoding_budget_trains_the_same_adapter(workspace, tiny_model, test_cfg, caplog):
+    """Training examples re-encoded when the memory budget drops them (resources.encode_cache_mb = 0: none
+    kept) give the adapter that encoding each once gives: memory bounded, training unchanged."""
+    ws = workspace
+    records = [str(ws / "labels/one_stage.jsonl")]
+    train(test_cfg, str(tiny_model), records, 0, ws / "ad_full", ws / "ck_full")
+    none_kept = {**test_cfg, "resources": {**test_cfg["resources"], "encode_cache_mb": 0}}
+    with caplog.at_level("INFO", logger="reasoniqa.train"):
+        train(none_kept, str(tiny_model), records, 0, ws / "ad_none", ws / "ck_none")
+    steps, batch = test_cfg["train"]["steps"], test_cfg["train"]["batch_size"]
+    n_train = int((pd.read_json(records[0], lines=True)["split"] == "train").sum())
+    assert f"encoded {n_train} records {steps * batch} times (0 MB kept" in caplog.text  # every draw
+    assert (ws / "ad_full/adapter_model.safetensors").read_bytes() == \
+        (ws / "ad_none/adapter_model.safetensors").read_bytes()
+
+
+def test_encoded_records_stay_within_their_budget():
+    from reasoniqa.batching import EncodedRecords, item_bytes
+
+    calls = []
+
+    def encode(record):
+        calls.append(record["i"])
+        return {"input_ids": [record["i"]] * 10, "labels": [0] * 10}  # 160 bytes
+
+    items = EncodedRecords(encode, [{"i": i} for i in range(5)], budget_bytes=2 * 160)
+    for i in (0, 1, 0, 2, 0, 1):
+        assert items[i]["input_ids"][0] == i
+        assert items.kept_bytes == sum(item_bytes(v) for v in items.kept.values()) <= 2 * 160
+    assert calls == [0, 1, 2, 1]  # 0 stayed (recently used), 1 was dropped for 2 and re-encoded

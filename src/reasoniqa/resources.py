@@ -17,6 +17,8 @@ GPU_RULES = ("train", "train_stage1", "train_stage2", "score_split", "sample_spl
 # Jobs that hold the weights in host memory, as multiples of the weights' size: a GPU job stages them
 # through host memory once; the stage-1 merge holds base and merged weights and a serialisation buffer.
 WEIGHT_COPIES = {**dict.fromkeys(GPU_RULES, 1.0), "merge_stage1": 2.5, "build_model": 1.0, "labels": 1.0}
+# Jobs that keep encoded training examples (up to resources.encode_cache_mb, reasoniqa.batching).
+TRAINING_RULES = ("train", "train_stage1", "train_stage2")
 BYTES_PER_PARAM = {"float32": 4, "bfloat16": 2, "float16": 2}
 
 
@@ -37,8 +39,9 @@ def job_resources(cfg: dict, rule: str) -> dict:
     res = cfg["resources"]
     runtime = res["runtime_min"]
     wants_gpu = rule in GPU_RULES and cfg["model"]["device"] != "cpu"
+    cache = res["encode_cache_mb"] if rule in TRAINING_RULES else 0
     out = {
-        "mem_mb": int(res["base_mem_mb"] + WEIGHT_COPIES.get(rule, 0.0) * weights_mb(cfg)),
+        "mem_mb": int(res["base_mem_mb"] + WEIGHT_COPIES.get(rule, 0.0) * weights_mb(cfg) + cache),
         "runtime": int(runtime.get(rule, runtime["default"])),
         "gpu": int(wants_gpu),
     }

@@ -136,7 +136,7 @@ def train(cfg: dict, base: str, record_files: list[str], seed: int, out: str | P
     from tqdm import tqdm
     from transformers import get_cosine_schedule_with_warmup
 
-    from reasoniqa.batching import collate, encode_record
+    from reasoniqa.batching import EncodedRecords, collate, encode_record
     from reasoniqa.device import input_device, to_model
     from reasoniqa.prompts import Prompts
     from reasoniqa.model.load import load_base
@@ -161,7 +161,8 @@ def train(cfg: dict, base: str, record_files: list[str], seed: int, out: str | P
     if not records:
         raise UserError(f"no {split!r} records in {', '.join(record_files)}")
     prompts = Prompts(cfg, processor)
-    items = [encode_record(processor, prompts, r) for r in tqdm(records, desc="encode", leave=False)]
+    items = EncodedRecords(lambda record: encode_record(processor, prompts, record), records,
+                           cfg["resources"]["encode_cache_mb"] * 2**20)
 
     optimizer = torch.optim.AdamW(
         [p for p in model.parameters() if p.requires_grad], lr=t["lr"], weight_decay=t["weight_decay"]
@@ -203,6 +204,8 @@ def train(cfg: dict, base: str, record_files: list[str], seed: int, out: str | P
         if stop_after is not None and done >= stop_after:
             _save_checkpoint(model, optimizer, scheduler, done, losses, ckpt_root, fingerprint)
             return {"stopped_at": done}
+    log.info("encoded %d records %d times (%.0f MB kept, budget resources.encode_cache_mb)", len(items),
+             items.encoded, items.kept_bytes / 2**20)
     stats = {
         "seed": seed,
         "stage": stage,
