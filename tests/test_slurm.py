@@ -61,7 +61,7 @@ def rule_of(job: dict) -> str:
 
 
 def test_real_slurm_runs_the_workflow_like_a_local_run_and_resubmits_a_killed_job(cluster, root, tmp_path,
-                                                                                   venv_bin):
+                                                                                   venv_bin, request):
     work = copy_project(root, tmp_path / "slurm")
     local = copy_project(root, tmp_path / "local")
     flags = small_config(root, work)
@@ -73,7 +73,9 @@ def test_real_slurm_runs_the_workflow_like_a_local_run_and_resubmits_a_killed_jo
     # 3. (started first: it runs while the Slurm jobs wait on the plugin's status polls) the same config
     #    run locally, to compare tables with
     local_run = subprocess.Popen([str(venv_bin / "snakemake"), "--cores", "1", "--resources", "gpu=1", *flags],
-                                 cwd=local, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                                 cwd=local, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                 start_new_session=True)
+    request.addfinalizer(lambda: local_run.poll() is None and os.killpg(local_run.pid, signal.SIGKILL))
 
     # 1. A job killed inside Slurm (scancel, as a preemption or a time limit would) fails the workflow,
     #    naming the rule. The test's own timeout kills Snakemake outright: SIGTERM alone may not stop it.
@@ -98,7 +100,14 @@ def test_real_slurm_runs_the_workflow_like_a_local_run_and_resubmits_a_killed_jo
     assert not (work / "results/adapters/one_stage/seed0/adapter_model.safetensors").exists()
 
     # 2. Rerun: the killed job is resubmitted, the workflow completes.
-    run([*profile], work, venv_bin)
+    rerun = subprocess.Popen(profile, cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             text=True, start_new_session=True)
+    try:
+        output, _ = rerun.communicate(timeout=240)
+    except subprocess.TimeoutExpired:
+        os.killpg(rerun.pid, signal.SIGKILL)
+        pytest.fail("the rerun through Slurm did not finish in 240 s")
+    assert rerun.returncode == 0, output[-3000:]
     jobs = real_slurm_jobs(work)
     by_rule = {}
     for job in jobs:
