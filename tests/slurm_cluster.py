@@ -6,8 +6,9 @@ by a character device, so jobs asking `--gpus=1` get `CUDA_VISIBLE_DEVICES=0`).
     python tests/slurm_cluster.py status   # exit 0 when the node answers
     python tests/slurm_cluster.py stop     # stop the daemons by their PIDs
 
-No slurmdbd: Snakemake's slurm plugin must poll with `--slurm-status-command squeue`. The facts behind
-each setting are in ../shared/PLATFORM.md ("Slurm").
+No slurmdbd: Snakemake's slurm plugin must poll with `--slurm-status-command squeue`. Without systemd
+the daemons run in the foreground (-D), munged as the munge user; srun inside a job reads only
+/etc/slurm/slurm.conf; a GPU gres needs a device file (a count-only one drains the node).
 """
 
 import os
@@ -36,11 +37,17 @@ def why_not() -> str | None:
 
 
 def install():
-    if all(shutil.which(b) for b in ("slurmctld", "slurmd", "sbatch", "munged")):
+    if installed():
         return
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", *PACKAGES], check=True, env=env,
-                   stdout=subprocess.DEVNULL)
+    command = ["apt-get", "install", "-y", "-q", "--no-install-recommends", *PACKAGES]
+    if subprocess.run(command, env=env, stdout=subprocess.DEVNULL).returncode != 0:  # stale package lists
+        subprocess.run(["apt-get", "update", "-q"], env=env, stdout=subprocess.DEVNULL)
+        subprocess.run(command, check=True, env=env, stdout=subprocess.DEVNULL)
+
+
+def installed() -> bool:
+    return all(shutil.which(b) for b in ("slurmctld", "slurmd", "sbatch", "munged"))
 
 
 def slurm_conf(host: str, cpus: int, mem_mb: int) -> str:

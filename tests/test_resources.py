@@ -49,3 +49,14 @@ def test_a_real_checkpoint_needs_its_size(paper):
     cfg = {**paper, "resources": {**paper["resources"], "model_params_billion": None}}
     with pytest.raises(UserError, match="model_params_billion"):
         job_resources(cfg, "train")
+
+
+def test_a_runtime_for_an_unknown_rule_is_refused(root):
+    import yaml
+
+    from reasoniqa.config import validate_config
+
+    cfg = yaml.safe_load((root / "config/config.yaml").read_text())
+    cfg["resources"] = {"runtime_min": {"default": 30, "trian": 60}}
+    with pytest.raises(UserError, match="runtime_min: no rule named 'trian'"):
+        validate_config(cfg)

@@ -104,18 +104,22 @@ def test_report_renders_every_figure_and_table_in_a_real_browser(snakemake_run, 
             browser.evaluate(f"new ButtonViewManager(app).handleSelectedResult({json.dumps(path)}).props.onClick(); 1")
             tag = "img" if kind == "image/png" else "iframe"
             shown = f"Array.from(document.querySelectorAll('{tag}')).find(e => e.src === results[{json.dumps(path)}].data_uri)"
-            for _ in range(50):  # React renders asynchronously; an iframe loads after that
-                state = browser.evaluate(f"(() => {{ const e = {shown}; return e ? "
-                                         f"(e.tagName === 'IMG' ? e.complete && e.naturalWidth : "
-                                         f"e.getBoundingClientRect().height) : 0; }})()")
-                if state:
+            box = None
+            for _ in range(50):  # React renders asynchronously; an image decodes, an iframe loads, after that
+                box = browser.evaluate(f"(() => {{ const e = {shown}; if (!e || (e.tagName === 'IMG' && "
+                                       f"!(e.complete && e.naturalWidth))) return null; const r = "
+                                       f"e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; }})()")
+                if box and box[3] - box[1] > 20:
                     break
                 time.sleep(0.1)
-            assert state, f"{path} is not shown"
-            time.sleep(0.3)
+            assert box, f"{path} is not shown"
+            time.sleep(0.5)
             shot = browser.screenshot()
-            pixels = np.asarray(Image.open(io.BytesIO(shot)).convert("L"))[:, 300:]  # right of the menu
-            assert (pixels < 200).mean() > 0.005, f"{path}: the screen shows nothing"
+            pixels = np.asarray(Image.open(io.BytesIO(shot)).convert("L"))
+            left, top, right, bottom = (max(0, int(v)) for v in box)
+            inside = pixels[top:bottom, left:right]  # where the figure or the table's frame is on screen
+            # a blank frame or image has no dark pixel; the smallest table here draws ~10,000
+            assert (inside < 160).sum() > 2000, f"{path}: nothing drawn where it is shown"
             if path.endswith(("table1_correlations.html", "fig3_logit_lens.png")):
                 (ARTIFACTS / f"report_{Path(path).stem}.png").write_bytes(shot)
         assert not browser.errors, browser.errors
@@ -207,6 +211,14 @@ def test_a_snakemake_run_recorded_in_dvc_is_a_no_op_for_both(snakemake_run, tmp_
     run([venv_bin / "dvc", "checkout"], work, venv_bin)
     assert_no_op_but_shared_outputs(_output(run(plan, work, venv_bin)), shared)
     assert "Data and pipelines are up to date" in run([venv_bin / "dvc", "status"], work, venv_bin).stdout
+    # a second cycle: a forced rerun (same bytes again) recorded, then restored: still consistent
+    run([venv_bin / "snakemake", "--cores", "2", "--configfile", CONFIG, "--forcerun",
+         "results/adapters/one_stage/seed0"], work, venv_bin)
+    run([venv_bin / "dvc", "commit", "-f", "-q"], work, venv_bin)
+    assert_no_op_but_shared_outputs(_output(run(plan, work, venv_bin)), shared)
+    shutil.rmtree(work / "results/adapters/one_stage/seed0")
+    run([venv_bin / "dvc", "checkout"], work, venv_bin)
+    assert_no_op_but_shared_outputs(_output(run(plan, work, venv_bin)), shared)
     # a deleted output: both rebuild it, and only what depends on it
     (work / FIGURE).unlink()
     planned = _output(run(plan, work, venv_bin))
@@ -231,10 +243,10 @@ def assert_no_op_but_shared_outputs(plan: str, shared: set[str]) -> None:
     planned must be such a job or downstream of one."""
     if "Nothing to be done" in plan:
         return
-    jobs = re.split(r"\n(?=rule \w+:)", plan)[1:]
+    jobs = re.split(r"\n(?=(?:local)?rule \w+:)", plan)[1:]
     assert jobs, plan
     for job in jobs:
-        rule = job.split(":", 1)[0]
+        rule = job.split(":", 1)[0].removeprefix("local")
         reason = re.search(r"reason: (.*)", job).group(1)
         outputs = set(re.search(r"output: (.*)", job).group(1).split(", ")) if "output:" in job else set()
         if reason.startswith("Input files updated by another job") or rule == "rule all":
@@ -301,13 +313,19 @@ def test_predict_samples_says_how_stable_each_rating_is(snakemake_run, venv_bin)
         named = {w: n for w, n in counts.items() if w != "none"}
         assert row["agreement"] == (max(named.values()) / 5 if named else 0.0)
         assert row["modal_level"] in named if named else row["modal_level"] is None
+        n_named = sum(named.values())
+        assert row["valid_share"] == n_named / 5  # Table 2's measures, over the answers naming a level
+        assert row["unstable"] == (None if n_named < 2 else float(len(named) > 1))
     assert len({r["agreement"] for r in rows}) > 1  # images differ in how stable they are
     assert json.loads(run([*base, "--samples", "5"], snakemake_run, venv_bin).stdout) == rows  # seeded
     csv_out = run([*base[:-2], "--samples", "3", str(sorted(folder.iterdir())[0])], snakemake_run, venv_bin)
     header, line = csv_out.stdout.strip().splitlines()
-    assert header.endswith("samples,temperature,agreement,modal_level,sampled_levels")
+    assert header.endswith("samples,temperature,agreement,modal_level,sampled_levels,unstable,disagreement,"
+                           "valid_share")
     bad = run([*base, "--samples", "1"], snakemake_run, venv_bin, check=False)
     assert bad.returncode == 2 and "--samples must be at least 2" in bad.stderr
+    bad = run([*base, "--temperature", "0.5"], snakemake_run, venv_bin, check=False)
+    assert bad.returncode == 2 and "give --samples K too" in bad.stderr
 
 
 @pytest.mark.parametrize("case, message", [

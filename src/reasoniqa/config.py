@@ -51,6 +51,11 @@ def validate_config(cfg: dict, source: str = "config") -> dict:
     unknown = [m for m in [*cfg["methods"], cfg["evaluate"]["reference_method"]] if m not in REGISTRY]
     if unknown:
         raise UserError(f"{source}: methods: unknown method {unknown[0]!r} (known: {', '.join(REGISTRY)})")
+    from reasoniqa.rule_config import RULE_CONFIG
+
+    unknown = sorted(set(cfg["resources"]["runtime_min"]) - set(RULE_CONFIG) - {"default"})
+    if unknown:
+        raise UserError(f"{source}: resources.runtime_min: no rule named {unknown[0]!r} (rules: reasoniqa.rule_config)")
     for key in ("train_datasets", "test_datasets"):
         for name in cfg[key]:
             if name not in cfg["datasets"]:

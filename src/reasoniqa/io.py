@@ -27,24 +27,38 @@ def atomic_path(path: str | Path):
 
 
 # Snakemake dates a directory output by this file inside it (it creates it empty, or only updates its time
-# if it exists). DVC stores files by content: every empty stamp would share one cache object, and with the
-# hard-linked cache (.dvc/config) one inode, so all folders would get one modification time. A stamp that
-# names its folder is unique, keeps its own time through `dvc commit` and `dvc checkout`, and so Snakemake
-# sees a recorded or restored folder as unchanged.
+# if it exists). DVC stores files by content and, with the hard-linked cache (.dvc/config), gives every
+# file of one content one inode, hence one modification time: the time that content was first recorded.
+# Empty stamps would all share one time. A stamp naming its folder and a digest of the folder's content
+# behaves like any other file: unique per folder and content, its time kept through `dvc commit` and
+# `dvc checkout`; a rerun that writes the same content (a forced rerun) goes back to the recorded time,
+# as the same-content files downstream of it do, so the tree stays consistent for Snakemake.
 SNAKEMAKE_STAMP = ".snakemake_timestamp"
+
+
+def write_stamp(folder: str | Path, final: str | Path | None = None) -> None:
+    """The Snakemake timestamp of a directory output: its path (`final` when written before a rename) and
+    a BLAKE2 digest of its files' names and bytes."""
+    folder = Path(folder)
+    digest = hashlib.blake2b()
+    for f in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != SNAKEMAKE_STAMP):
+        digest.update(f.relative_to(folder).as_posix().encode() + b"\0")
+        with open(f, "rb") as fh:
+            digest.update(hashlib.file_digest(fh, "blake2b").digest())
+    (folder / SNAKEMAKE_STAMP).write_text(f"{Path(final or folder).as_posix()}\ncontent {digest.hexdigest()}\n")
 
 
 @contextlib.contextmanager
 def atomic_dir(path: str | Path, stamp: bool = True):
     """Yield a temporary sibling folder; it replaces `path` only if the block succeeds. With `stamp` (a
-    workflow output), the folder holds a Snakemake timestamp file naming it."""
+    workflow output), the folder holds its Snakemake timestamp (`write_stamp`)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
     try:
         yield tmp
         if stamp:
-            (tmp / SNAKEMAKE_STAMP).write_text(f"{path.as_posix()}\n")
+            write_stamp(tmp, final=path)
         if path.exists():
             shutil.rmtree(path)
         os.replace(tmp, path)

@@ -72,6 +72,8 @@ def predict(cfg: dict, method: str, seed: int, paths: list[str], as_json: bool, 
 
     if samples is not None and samples < 2:
         raise UserError(f"--samples must be at least 2 to measure agreement, got {samples}")
+    if temperature is not None and samples is None:
+        raise UserError("--temperature sets the sampling of --samples: give --samples K too")
     if temperature is not None and temperature <= 0:
         raise UserError(f"--temperature must be above 0 for sampled answers, got {temperature}")
     images = collect_images(paths)
@@ -91,14 +93,21 @@ def predict(cfg: dict, method: str, seed: int, paths: list[str], as_json: bool, 
     rows = [{"path": p, "description": d, "level": lv, "score": round(float(s), 4)}
             for p, d, lv, s in zip(images, out["description"], out["level"], out["score"])]
     if samples is not None:
+        import numpy as np
+
+        from reasoniqa.instability import answer_stats
         from reasoniqa.sampling import sample_answers
 
         sampling_cfg = {**cfg, "instability": {**cfg["instability"], "k": samples}}
         t = cfg["instability"]["temperature"] if temperature is None else temperature
         sampled = sample_answers(sampling_cfg, method, model, processor, images, t, progress=progress)
-        for row, answers in zip(rows, sampled):
-            row.update(samples=samples, temperature=t,
-                       **sampled_agreement(answers["levels"], cfg["levels"]["words"], row["level"]))
+        words = cfg["levels"]["words"]
+        # Table 2's per-image measures over the answers naming a level (undefined, None, under two)
+        table2 = answer_stats([a["levels"] for a in sampled], words, cfg["levels"]["weights"])
+        for i, (row, answers) in enumerate(zip(rows, sampled)):
+            row.update(samples=samples, temperature=t, **sampled_agreement(answers["levels"], words, row["level"]),
+                       **{k: None if np.isnan(table2[k][i]) else round(float(table2[k][i]), 4)
+                          for k in ("unstable", "disagreement", "valid_share")})
     if as_json:
         json.dump(rows, sys.stdout, indent=2)
         sys.stdout.write("\n")

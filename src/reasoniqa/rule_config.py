@@ -48,8 +48,9 @@ RULE_CONFIG: dict[str, list[str]] = {
     "plot_scatter": [],
 }
 
-# Sections no output depends on: what jobs ask a scheduler for (reasoniqa.resources). Editing them
-# reruns nothing and leaves the README snapshot's config digest as it is.
+# Sections no output depends on: what jobs ask a scheduler for (reasoniqa.resources). No rule lists them
+# above, so editing them reruns nothing under either tool; the README snapshot's config digest leaves them
+# out too (reasoniqa.readme.config_digest).
 SCHEDULING_ONLY = ("resources",)
 
 

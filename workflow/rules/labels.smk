@@ -41,6 +41,7 @@ rule labels:
         "logs/labels/{dataset}.log",
     conda:
         ENV
+    threads: config["torch_threads"]
     resources:
         **job_resources("labels"),
     params:

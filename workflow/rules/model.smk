@@ -7,6 +7,7 @@ rule build_model:
         L.job_benchmark("build_model")
     conda:
         ENV
+    threads: config["torch_threads"]
     resources:
         **job_resources("build_model"),
     params:

@@ -74,6 +74,7 @@ rule merge_stage1:
         method=one_of(STAGED),
     conda:
         ENV
+    threads: config["torch_threads"]
     resources:
         **job_resources("merge_stage1"),
     params:

@@ -230,9 +230,12 @@ def fetch(name: str, spec: dict, raw: str | Path, downloads: str | Path, progres
     """
     from reasoniqa.data.download import download, extract
 
+    from reasoniqa.io import write_stamp
+
     entry = REGISTRY[spec["kind"]]
     raw, downloads = Path(raw), Path(downloads)
     if (raw / entry.labels).exists():
+        write_stamp(raw)  # a directory output (hand-placed files): its own Snakemake timestamp
         return
     mirror = spec.get("mirror") or entry.default_mirror
     checksums = {**entry.checksums, **spec.get("checksums", {})}
@@ -250,3 +253,4 @@ def fetch(name: str, spec: dict, raw: str | Path, downloads: str | Path, progres
         extract(target, raw)
     if not (raw / entry.labels).exists():
         raise UserError(f"{name}: after extraction {raw / entry.labels} is still missing")
+    write_stamp(raw)
