@@ -60,3 +60,11 @@ def test_a_runtime_for_an_unknown_rule_is_refused(root):
     cfg["resources"] = {"runtime_min": {"default": 30, "trian": 60}}
     with pytest.raises(UserError, match="runtime_min: no rule named 'trian'"):
         validate_config(cfg)
+
+
+def test_a_local_checkpoint_is_sized_from_its_files(paper, tmp_path):
+    (tmp_path / "model-00001-of-00002.safetensors").write_bytes(b"\0" * 3 * 2**20)
+    (tmp_path / "model-00002-of-00002.safetensors").write_bytes(b"\0" * 2**20)
+    cfg = {**paper, "model": {**paper["model"], "source": str(tmp_path)},
+           "resources": {**paper["resources"], "model_params_billion": None}}
+    assert job_resources(cfg, "score_split")["mem_mb"] == paper["resources"]["base_mem_mb"] + 4

@@ -24,14 +24,20 @@ BYTES_PER_PARAM = {"float32": 4, "bfloat16": 2, "float16": 2}
 
 
 def weights_mb(cfg: dict) -> float:
-    """Size of the model's weights in MB at the config's dtype (0 for the embedded model: a few MB)."""
-    billions = cfg["resources"]["model_params_billion"]
-    if billions is None:
-        if cfg["model"]["source"] != "embedded":
-            raise UserError("resources.model_params_billion is required for a real checkpoint "
-                            f"(model.source={cfg['model']['source']!r}): it sizes the jobs' memory requests")
+    """Size of the model's weights in MB at the config's dtype: from `resources.model_params_billion`, else,
+    for a local checkpoint folder, its safetensors files' size (0 for the embedded model: a few MB)."""
+    from pathlib import Path
+
+    billions, source = cfg["resources"]["model_params_billion"], cfg["model"]["source"]
+    if billions is not None:
+        return billions * 1e9 * BYTES_PER_PARAM[cfg["model"]["dtype"]] / 2**20
+    if source == "embedded":
         return 0.0
-    return billions * 1e9 * BYTES_PER_PARAM[cfg["model"]["dtype"]] / 2**20
+    shards = list(Path(source).glob("*.safetensors")) if Path(source).is_dir() else []
+    if shards:  # as stored; a checkpoint saved in another dtype than model.dtype is off by that ratio
+        return sum(f.stat().st_size for f in shards) / 2**20
+    raise UserError(f"resources.model_params_billion is required for model.source={source!r} (not a local "
+                    "folder with safetensors files): it sizes the jobs' memory requests")
 
 
 def job_resources(cfg: dict, rule: str) -> dict:
