@@ -30,10 +30,9 @@ def resolve(cfg: dict) -> str:
     if want == "auto":
         if torch.cuda.is_available():
             return "cuda"
-        if granted_gpus():  # e.g. a CPU-only torch on a GPU node: say so rather than fall back silently
+        if granted := granted_gpus():  # e.g. a CPU-only torch on a GPU node: say so, not fall back silently
             log.warning("GPU(s) granted (CUDA_VISIBLE_DEVICES=%s) but torch %s sees no CUDA device "
-                        "(built with CUDA %s): running on the CPU", granted_gpus(), torch.__version__,
-                        torch.version.cuda)
+                        "(built with CUDA %s): running on the CPU", granted, torch.__version__, torch.version.cuda)
         return "cpu"
     if want == "cuda" and not torch.cuda.is_available():
         raise UserError("model.device is 'cuda' but torch sees no CUDA device (set model.device: auto or cpu)")

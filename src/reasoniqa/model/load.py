@@ -19,7 +19,7 @@ def load_base(source: str | Path, cfg: dict, attn: str | None = None):
     if attn:
         kwargs["attn_implementation"] = attn
     device_map = cfg["model"].get("device_map")
-    resolve(cfg)  # a contradictory placement fails before anything loads
+    device = resolve(cfg)  # decided (and a contradictory placement refused) once, before anything loads
     if device_map:  # larger than one card: accelerate places the layers
         kwargs["device_map"] = device_map
     try:
@@ -39,7 +39,7 @@ def load_base(source: str | Path, cfg: dict, attn: str | None = None):
         raise UserError(f"cannot load model from {source}: {str(exc).splitlines()[0]} (natively supported "
                         f"families: {', '.join(registry())})") from None
     if not device_map:
-        model.to(resolve(cfg))  # placed once, here; inputs follow it (reasoniqa.device.to_model)
+        model.to(device)  # placed once, here; inputs follow it (reasoniqa.device.to_model)
     processor.tokenizer.padding_side = "left"
     return model.eval(), processor
 
