@@ -35,6 +35,7 @@ rule all:
         FIG_DATASETS,
         FIG_FEATURES if SYNTHETIC else [],
         DESCRIPTION_ACCURACY if DESCRIBED_PREDICTIONS else [],
+        TABLE_CEILING if DESCRIBED_PREDICTIONS else [],
 
 
 # Jobs of seconds (tables, figures, merges) and the download (login nodes reach the internet, compute
@@ -50,6 +51,7 @@ localrules:
     intervention,
     metrics,
     description_accuracy,
+    ceiling,
     validate_features,
     lens_figure,
     attention_figure,

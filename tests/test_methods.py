@@ -89,3 +89,24 @@ def test_the_workflow_plans_a_fifth_method_from_its_class(root, venv_bin, tmp_pa
     for rule in ("score_split", "sample_split", "analyze_split", "intervene_split"):
         assert (rule, True) in jobs, rule
     assert not {"train", "train_stage1"} & {rule for rule, _ in jobs}
+
+
+def test_rating_given_descriptions_reproduces_the_methods_own_scores(tiny_model, test_cfg, tmp_path):
+    """The ceiling's rater (Method.rate_descriptions) reads descriptions in exactly the context the method
+    itself rates in: fed the method's own descriptions, it gives its scores bit for bit."""
+    from reasoniqa.data.manifest import load_manifest
+    from reasoniqa.data.synth import synthesize
+    from reasoniqa.model.load import load_method_model
+
+    synthesize("synth_live", test_cfg["datasets"]["synth_live"], tmp_path / "data", test_cfg["test_photos"],
+               progress=False)
+    paths = list(load_manifest(tmp_path / "data", split="test")[0]["path"])[:4]
+    model, proc = load_method_model(test_cfg, str(tiny_model), None)
+    method = get_method("one_stage_desc")
+    descriptions, probs = method.score(test_cfg, model, proc, paths, progress=False)
+    again = method.rate_descriptions(test_cfg, model, proc, paths, descriptions, progress=False)
+    np.testing.assert_array_equal(again, probs)
+    other = method.rate_descriptions(test_cfg, model, proc, paths, ["Edges are sharp."] * 4, progress=False)
+    assert not np.array_equal(other, probs)
+    with pytest.raises(UserError, match="writes no description"):
+        get_method("one_stage").rate_descriptions(test_cfg, model, proc, paths, descriptions)

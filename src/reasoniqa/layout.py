@@ -24,6 +24,7 @@ ARTIFACTS = {
     "description_accuracy": "tables/stage1_feature_accuracy.csv",
     "feature_validation": "tables/feature_validation.csv",
     "dataset_counts": "tables/dataset_counts.csv",
+    "ceiling": "tables/ceiling.csv",
     "fig1": "figures/fig1_examples.png",
     "fig3": "figures/fig3_logit_lens.png",
     "fig5": "figures/fig5_attention.png",
@@ -85,6 +86,10 @@ class Layout:
     # per-method outputs over the test sets
     def predictions(self, method="{method}", seed="{seed}", dataset="{dataset}") -> str:
         return self._r("predictions", method, f"seed{seed}", f"{dataset}.csv")
+
+    def measured_rating(self, method="{method}", seed="{seed}", dataset="{dataset}") -> str:
+        """The method's rater fed a perfect stage 1's descriptions (the ceiling table's input)."""
+        return self._r("ceiling", method, f"seed{seed}", f"{dataset}.csv")
 
     def samples(self, method="{method}", seed="{seed}", tag="{tag}", dataset="{dataset}") -> str:
         return self._r("samples", method, f"seed{seed}", tag, f"{dataset}.jsonl")

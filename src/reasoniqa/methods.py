@@ -36,6 +36,18 @@ class Method:
         the context: what the lens and the intervention test read."""
         return [Prompts(cfg, processor).rate()] * len(descriptions), True
 
+    def rate_descriptions(self, cfg: dict, model, processor, paths: list[str], descriptions: list[str],
+                          progress: bool = True):
+        """[N, L] level probabilities when the rating reads the given descriptions instead of the model's
+        own (the ceiling: a perfect stage 1's descriptions); methods without descriptions refuse."""
+        from reasoniqa.scoring import level_probabilities
+
+        if not self.describes:
+            raise UserError(f"method {self.name!r} writes no description: nothing to replace")
+        prompts, with_image = self.rating_contexts(cfg, processor, descriptions)
+        return level_probabilities(model, processor, prompts, paths if with_image else None,
+                                   cfg["levels"]["words"], cfg["predict"]["batch_size"], progress)
+
     def score(self, cfg: dict, model, processor, paths: list[str], progress: bool = True):
         """(descriptions, [N, L] level probabilities) for image files."""
         from reasoniqa.scoring import level_probabilities

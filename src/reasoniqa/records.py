@@ -50,3 +50,11 @@ def all_records(frame, features, thresholds: dict, dataset: str, cfg: dict,
         out["stage1"].append({**base, "image": row["path"], "turn": "describe"})
         out["stage2"].append({**base, "turn": "infer"})
     return out
+
+
+def measured_descriptions(names, features, thresholds: dict, dataset: str, cfg: dict) -> list[str]:
+    """What a perfect stage 1 would write: each image described with exactly its measured feature levels
+    (the training labels' phrasing, seeded apart from them)."""
+    rng = np.random.default_rng([cfg["labels"]["seed"], sum(map(ord, dataset)), 1])
+    feats = features.set_index("name") if "name" in features.columns else features
+    return [describe(levels_of(feats.loc[n], thresholds), rng, cfg["labels"].get("paraphrases")) for n in names]

@@ -31,6 +31,8 @@ RULE_CONFIG: dict[str, list[str]] = {
     "fit_classical": ["classical", "test_photos"],
     "classical_split": [],  # the fitted models carry their config
     "score_split": ["predict", *_MODEL, *_CHAT],
+    "rate_measured_split": ["predict", "labels", *_MODEL, *_CHAT],
+    "ceiling": [],
     "sample_split": ["instability", "predict", *_MODEL, *_CHAT],
     "analyze_split": ["analysis", *_MODEL, *_CHAT],
     "intervene_split": ["intervention", "predict", *_MODEL, *_CHAT],

@@ -56,14 +56,20 @@ def predict_paths(cfg: dict, method: str, model, processor, paths: list[str], pr
             "level": [words[i] for i in probs.argmax(axis=1)]}
 
 
-def score_frame(cfg: dict, method: str, model, processor, frame, progress: bool = True):
-    """Predictions for a manifest frame: description, level probabilities, greedy level, expected score."""
+def predictions_frame(cfg: dict, frame, descriptions: list[str], probs: np.ndarray):
+    """The predictions file's rows: description, level probabilities, greedy level, expected score."""
     import pandas as pd
 
-    out = predict_paths(cfg, method, model, processor, list(frame["path"]), progress)
+    words = cfg["levels"]["words"]
     pred = pd.DataFrame({"name": frame["name"], "mos": frame["mos"], "score": frame["score"],
-                         "pred_score": out["score"], "pred_level": out["level"],
-                         "description": out["description"]})
-    for j, w in enumerate(cfg["levels"]["words"]):
-        pred[f"p_{w}"] = out["probs"][:, j]
+                         "pred_score": expected_score(probs, cfg["levels"]["weights"]),
+                         "pred_level": [words[i] for i in probs.argmax(axis=1)], "description": descriptions})
+    for j, w in enumerate(words):
+        pred[f"p_{w}"] = probs[:, j]
     return pred
+
+
+def score_frame(cfg: dict, method: str, model, processor, frame, progress: bool = True):
+    """Predictions for a manifest frame (the method's own descriptions, where it writes them)."""
+    out = predict_paths(cfg, method, model, processor, list(frame["path"]), progress)
+    return predictions_frame(cfg, frame, out["description"], out["probs"])

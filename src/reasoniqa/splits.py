@@ -43,6 +43,28 @@ def score_split(cfg: dict, method: str, base: str, adapter: str | None, data: st
     log.info("scored %d images -> %s", len(pred), out)
 
 
+def rate_measured_split(cfg: dict, method: str, base: str, adapter: str | None, data: str, features: str,
+                        calibration: str, split: str, out: str) -> None:
+    """The method's rater fed a perfect stage 1's descriptions (measured feature levels) of a split."""
+    import pandas as pd
+
+    from reasoniqa.data.manifest import load_manifest
+    from reasoniqa.io import write_csv
+    from reasoniqa.labels import load_thresholds
+    from reasoniqa.methods import get_method
+    from reasoniqa.model.load import load_method_model
+    from reasoniqa.records import measured_descriptions
+    from reasoniqa.scoring import predictions_frame
+
+    frame, meta = load_manifest(data, split=split)
+    texts = measured_descriptions(frame["name"], pd.read_csv(features), load_thresholds(calibration),
+                                  meta["name"], cfg)
+    model, processor = load_method_model(cfg, base, adapter)
+    probs = get_method(method).rate_descriptions(cfg, model, processor, list(frame["path"]), texts)
+    write_csv(out, predictions_frame(cfg, frame, texts, probs))
+    log.info("rated %d measured descriptions -> %s", len(frame), out)
+
+
 def sample_split(cfg: dict, method: str, base: str, adapter: str | None, data: list[str], split: str,
                  temperatures: list[float] | None, outs: list[str]) -> None:
     """K sampled answers per image of a seeded subset, one file per temperature and dataset

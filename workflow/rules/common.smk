@@ -70,6 +70,7 @@ CLASSICAL_MODELS = L.artifact("classical_models")
 # Deterministic baselines get one file per seed (the same scores), so that paired differences pair up.
 CLASSICAL_PREDICTIONS = per_method(L.predictions(), methods=CLASSICAL)
 DESCRIBED_PREDICTIONS = per_method(L.predictions(), methods=DESCRIBING)
+MEASURED_RATINGS = per_method(L.measured_rating(), methods=DESCRIBING)
 
 # Table 2's temperature and the temperature curve's, each sampled once.
 TEMPERATURES = sorted(
@@ -110,6 +111,7 @@ TABLE1 = L.artifact("table1")
 FIG_SCATTER = L.artifact("scatter")
 FIG_DATASETS = L.artifact("datasets_overview")
 DATASET_COUNTS = L.artifact("dataset_counts")
+TABLE_CEILING = L.artifact("ceiling")
 ALL_DATASETS = sorted(set(config["train_datasets"]) | set(config["test_datasets"]))
 # Datasets the run uses (a base config may define more than an override trains and tests on).
 USED = [n for n in config["datasets"] if n in ALL_DATASETS]

@@ -7,12 +7,13 @@ rule features:
         "logs/features/{dataset}.log",
     conda:
         ENV
+    threads: config["torch_threads"]
     resources:
         **job_resources("features"),
     params:
         config=CONFIG,
     shell:
-        "reasoniqa features --config {params.config} --data {input} --out {output} --log {log}"
+        "reasoniqa features --config {params.config} --data {input} --out {output} --workers {threads} --log {log}"
 
 
 rule calibrate:

@@ -26,6 +26,38 @@ rule score_split:
         "--data {input.data} --split test --out {output} --log {log}"
 
 
+# The ceiling: a describing method's rater fed a perfect stage 1's descriptions (measured levels).
+rule rate_measured_split:
+    input:
+        base=method_base_input,
+        adapter=adapter_input,
+        data=L.dataset(),
+        features=L.features(),
+        calibration=CALIBRATION,
+    output:
+        L.measured_rating(),
+    log:
+        "logs/ceiling/{method}/seed{seed}/{dataset}.log",
+    benchmark:
+        L.job_benchmark("rate_measured_split", "{method}", "seed{seed}", "{dataset}")
+    wildcard_constraints:
+        method=one_of(DESCRIBING),
+    conda:
+        ENV
+    threads: config["torch_threads"]
+    resources:
+        **job_resources("rate_measured_split"),
+    params:
+        sections=config_sections("rate_measured_split"),
+        config=CONFIG,
+        base=method_base,
+        adapter=adapter_flag,
+    shell:
+        "reasoniqa rate-measured-split --config {params.config} --method {wildcards.method} --base {params.base} "
+        "{params.adapter} --data {input.data} --features {input.features} --calibration {input.calibration} "
+        "--split test --out {output} --log {log}"
+
+
 rule fit_classical:
     input:
         expand(L.dataset(), dataset=config["train_datasets"]),
@@ -102,6 +134,34 @@ rule sample_split:
     shell:
         "reasoniqa sample-split --config {params.config} --method {wildcards.method} --base {params.base} {params.adapter} "
         "--data {input.data} --split test --temperatures {params.temperatures} --out {output} --log {log}"
+
+
+rule ceiling:
+    input:
+        data=expand(L.dataset(), dataset=ALL_DATASETS),
+        train_features=expand(L.features(), dataset=config["train_datasets"]),
+        test_features=expand(L.features(), dataset=config["test_datasets"]),
+        calibration=CALIBRATION,
+        rated=MEASURED_RATINGS,
+        own=DESCRIBED_PREDICTIONS,
+    output:
+        table=TABLE_CEILING,
+        markdown=TABLE_CEILING.replace(".csv", ".md"),
+        html=report(
+            TABLE_CEILING.replace(".csv", ".html"),
+            caption="../report/ceiling.rst",
+            category="Tables",
+        ),
+    log:
+        "logs/ceiling.log",
+    conda:
+        ENV
+    params:
+        config=CONFIG,
+    shell:
+        "reasoniqa ceiling --config {params.config} --data {input.data} --train-features {input.train_features} "
+        "--test-features {input.test_features} --calibration {input.calibration} --rated {input.rated} "
+        "--own {input.own} --table {output.table} --log {log}"
 
 
 rule description_accuracy:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from reasoniqa import UserError
 from reasoniqa.cli.common import cfg, log
 
 
@@ -37,10 +38,22 @@ def prepare(a):
     log.info("%s: manifest of %d distorted images in %s", a.dataset, n, a.out)
 
 
+def simulate_real(a):
+    from reasoniqa.data.simulate import SIMULATORS, simulate
+
+    kinds = a.datasets or list(SIMULATORS)
+    unknown = [k for k in kinds if k not in SIMULATORS]
+    if unknown:
+        raise UserError(f"cannot simulate {unknown[0]!r}; known: {', '.join(SIMULATORS)}")
+    for kind in kinds:
+        n = simulate(kind, f"{a.out}/{kind}", a.fraction, a.workers, a.seed)
+        log.info("%s: %d simulated images in %s/%s", kind, n, a.out, kind)
+
+
 def features(a):
     from reasoniqa.labels import measure_dataset
 
-    log.info("measured features of %d images -> %s", measure_dataset(a.data, a.out), a.out)
+    log.info("measured features of %d images -> %s", measure_dataset(a.data, a.out, a.workers), a.out)
 
 
 def calibrate(a):
@@ -77,6 +90,14 @@ def add_steps(step):
     s.add_argument("--out", required=True, help="raw folder (extracted files)")
     s.add_argument("--downloads", required=True, help="archive folder (kept across runs, for resume)")
 
+    s = step("simulate-real", simulate_real, "fabricate real-size KonIQ/SPAQ/LIVE/CSIQ in their real formats")
+    s.add_argument("--out", default="resources/raw", help="raw folders <out>/<dataset>, where the paper "
+                                                          "configuration expects hand-placed data")
+    s.add_argument("--datasets", nargs="+", help="koniq spaq live csiq (default: all)")
+    s.add_argument("--fraction", type=float, default=1.0, help="of the real image counts (LIVE: always all)")
+    s.add_argument("--workers", type=int, default=1, help="processes writing images")
+    s.add_argument("--seed", type=int, default=0)
+
     s = step("prepare", prepare, "parse a real dataset's labels into the common manifest")
     s.add_argument("--dataset", required=True)
     s.add_argument("--raw", required=True)
@@ -85,6 +106,7 @@ def add_steps(step):
     s = step("features", features, "measure visual features of every image of a dataset")
     s.add_argument("--data", required=True)
     s.add_argument("--out", required=True)
+    s.add_argument("--workers", type=int, default=1, help="processes measuring images in parallel")
 
     s = step("calibrate", calibrate, "feature level thresholds from the training split")
     s.add_argument("--features", nargs="+", required=True)

@@ -44,6 +44,17 @@ def description_accuracy(a):
     description_accuracy(a.predictions, a.features, a.calibration, a.table)
 
 
+def ceiling(a):
+    from pathlib import Path
+
+    from reasoniqa.splits import paired
+    from reasoniqa.tables.ceiling import ceiling_table
+
+    data = {Path(d).name: d for d in a.data}
+    test = dict(paired(dataset=[Path(f).stem for f in a.test_features], features=a.test_features))
+    ceiling_table(a.train_features, test, data, a.calibration, a.rated, a.own, a.table)
+
+
 def metrics(a):
     from reasoniqa.tables.merged_metrics import merge_metrics
 
@@ -94,6 +105,15 @@ def add_steps(step):
     s.add_argument("--predictions", nargs="+", required=True)
     s.add_argument("--features", nargs="+", required=True, help="results/features/<dataset>.csv files")
     s.add_argument("--calibration", required=True)
+    s.add_argument("--table", required=True)
+
+    s = step("ceiling", ceiling, "quality from a perfect stage 1's descriptions vs the methods (ceiling table)")
+    s.add_argument("--data", nargs="+", required=True, help="dataset folders (train and test datasets)")
+    s.add_argument("--train-features", nargs="+", required=True, help="features of the training datasets")
+    s.add_argument("--test-features", nargs="+", required=True, help="features of the test datasets")
+    s.add_argument("--calibration", required=True)
+    s.add_argument("--rated", nargs="*", default=[], help="rate-measured-split predictions")
+    s.add_argument("--own", nargs="*", default=[], help="the same methods' own predictions")
     s.add_argument("--table", required=True)
 
     s = step("metrics", metrics, "merge the tables' metrics into one JSON for `dvc metrics show`")

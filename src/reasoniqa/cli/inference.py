@@ -11,6 +11,12 @@ def score_split(a):
     score_split(cfg(a), a.method, a.base, a.adapter, a.data, a.split, a.out)
 
 
+def rate_measured_split(a):
+    from reasoniqa.splits import rate_measured_split
+
+    rate_measured_split(cfg(a), a.method, a.base, a.adapter, a.data, a.features, a.calibration, a.split, a.out)
+
+
 def sample_split(a):
     from reasoniqa.splits import sample_split
 
@@ -53,6 +59,14 @@ def add_steps(step):
     s = step("score-split", score_split, "score one split of a dataset with a method's model")
     model_args(s)
     s.add_argument("--data", required=True)
+    s.add_argument("--out", required=True)
+
+    s = step("rate-measured-split", rate_measured_split,
+             "a describing method's rater fed a perfect stage 1's descriptions (the ceiling)")
+    model_args(s)
+    s.add_argument("--data", required=True)
+    s.add_argument("--features", required=True, help="the dataset's measured features (CSV)")
+    s.add_argument("--calibration", required=True)
     s.add_argument("--out", required=True)
 
     s = step("sample-split", sample_split, "K sampled answers per image of a split (instability test)")

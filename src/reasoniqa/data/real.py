@@ -169,15 +169,11 @@ def build_manifest(name: str, spec: dict, raw: str | Path, out: str | Path) -> i
     missing = [p for p in frame["path"] if not (raw / p).is_file()]
     if missing:
         raise UserError(f"{name}: {len(missing)} labelled images missing, first: {raw / missing[0]}")
-    frame, skipped = _check_images(frame, raw, spec.get("on_bad_image", "error"))
-    # DMOS of LIVE slightly exceeds its nominal range: clip the normalized score, keep the raw MOS.
-    frame["score"] = np.clip(normalized_score(frame["mos"].astype(float), lo, hi, entry.lower_is_better), 0, 1).round(6)
     with atomic_dir(out) as tmp:
         (tmp / "raw").symlink_to(raw, target_is_directory=True)
-        if spec.get("resize_max"):
-            frame = _resized_copies(frame, raw, tmp, spec["resize_max"])
-        else:
-            frame = frame.assign(path=[str(Path("raw") / p) for p in frame["path"]])
+        frame, skipped = _check_and_copy(frame, raw, tmp, spec.get("on_bad_image", "error"), spec.get("resize_max"))
+        # DMOS of LIVE slightly exceeds its nominal range: clip the normalized score, keep the raw MOS.
+        frame["score"] = np.clip(normalized_score(frame["mos"].astype(float), lo, hi, entry.lower_is_better), 0, 1).round(6)
         pd.DataFrame(frame, columns=COLUMNS).to_csv(tmp / "manifest.csv", index=False)
         if skipped:
             pd.DataFrame(skipped, columns=["name", "path", "reason"]).to_csv(tmp / "skipped.csv", index=False)
@@ -186,40 +182,35 @@ def build_manifest(name: str, spec: dict, raw: str | Path, out: str | Path) -> i
     return int((frame["is_reference"] == 0).sum())
 
 
-def _check_images(frame, raw: Path, policy: str):
-    """Decode every image once: a bad one stops the step naming it, or with policy 'skip' is listed."""
+def _check_and_copy(frame, raw: Path, out: Path, policy: str, longest: int | None):
+    """Decode every image once: a bad one stops the step naming it (or, with policy 'skip', is listed);
+    with `longest`, the same decoded image gives the copy whose longer side is at most `longest`, under
+    out/images (the originals stay in raw/). Paths are rewritten relative to `out`."""
+    from PIL import Image
     from tqdm import tqdm
 
     from reasoniqa.images import load_image
 
-    keep, skipped = [], []
-    for i, rel in enumerate(tqdm(frame["path"], desc="check images")):
+    keep, skipped, paths = [], [], []
+    for i, rel in enumerate(tqdm(frame["path"], desc="check images" + (" and resize" if longest else ""))):
         try:
-            load_image(raw / rel)
-            keep.append(i)
+            img = load_image(raw / rel)
         except UserError as exc:
             if policy != "skip":
                 raise
             skipped.append({"name": frame["name"].iloc[i], "path": rel, "reason": str(exc)})
-    return frame.iloc[keep].reset_index(drop=True), skipped
-
-
-def _resized_copies(frame, raw: Path, out: Path, longest: int):
-    """Copies whose longer side is at most `longest` under out/images (the originals stay in raw/)."""
-    from PIL import Image
-
-    from reasoniqa.images import load_image
-
-    paths = []
-    for rel in frame["path"]:
-        img = load_image(raw / rel)
+            continue
+        keep.append(i)
+        if not longest:
+            paths.append(str(Path("raw") / rel))
+            continue
         if max(img.size) > longest:
             img.thumbnail((longest, longest), Image.LANCZOS)
         target = out / "images" / Path(rel).with_suffix(".png")
         target.parent.mkdir(parents=True, exist_ok=True)
         img.save(target)
         paths.append(str(target.relative_to(out)))
-    return frame.assign(path=paths)
+    return frame.iloc[keep].reset_index(drop=True).assign(path=paths), skipped
 
 
 def fetch(name: str, spec: dict, raw: str | Path, downloads: str | Path, progress: bool = True) -> None:

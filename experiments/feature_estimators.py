@@ -1,0 +1,263 @@
+"""Which estimator tracks each applied distortion best? Candidates per feature, measured on the stand-ins'
+test splits (their ground truth: the applied strengths), Spearman of raw value vs signed strength, and
+the same for the level after quantizing with training-split quantiles (issue #22).
+
+    .venv/bin/python experiments/feature_estimators.py [--resources DIR]
+
+Writes results/experiments/feature_estimators.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import numpy as np
+
+from common import ROOT
+
+
+def candidates(rgb: np.ndarray) -> dict[str, float]:
+    from skimage.color import rgb2gray
+    from skimage.measure import blur_effect
+    from skimage.restoration import estimate_sigma
+
+    from reasoniqa import features as F
+
+    img = rgb.astype(float) / 255
+    grey = rgb2gray(rgb)
+    out = {
+        "blur:blur_effect": float(blur_effect(grey)),
+        "noise:sigma_grey": float(estimate_sigma(grey)),
+        "compression:blockiness": F.blockiness(grey),
+        "exposure:mean": float(grey.mean()),
+        "contrast:std": float(grey.std()),
+        "colour:hasler": F.colourfulness(rgb),
+    }
+    for name, fn in EXTRA.items():
+        out[name] = float(fn(img, grey))
+    return out
+
+
+def _chroma_sigma(img, grey):
+    from skimage.restoration import estimate_sigma
+
+    rg = (img[..., 0] - img[..., 1]) / np.sqrt(2)
+    gb = (img[..., 1] - img[..., 2]) / np.sqrt(2)
+    return (estimate_sigma(rg) + estimate_sigma(gb)) / 2
+
+
+def _rgb_sigma(img, grey):
+    from skimage.restoration import estimate_sigma
+
+    return estimate_sigma(img, channel_axis=-1, average_sigmas=True)
+
+
+def _immerkaer(img, grey):
+    from scipy.signal import convolve2d
+
+    m = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], float)
+    h, w = grey.shape
+    return np.sqrt(np.pi / 2) / (6 * (w - 2) * (h - 2)) * np.abs(convolve2d(grey, m, mode="valid")).sum()
+
+
+def _noise_min_patch(img, grey):
+    """Noise from the flattest patches: std of the Laplacian residual in the 10% quietest 8x8 blocks."""
+    from scipy.ndimage import laplace
+
+    r = laplace(grey)
+    h, w = grey.shape
+    blocks = r[: h // 8 * 8, : w // 8 * 8].reshape(h // 8, 8, w // 8, 8).std(axis=(1, 3)).ravel()
+    return np.quantile(blocks, 0.2)
+
+
+def _noise_chroma_patch(img, grey):
+    from scipy.ndimage import laplace
+
+    vals = []
+    for c in [(img[..., 0] - img[..., 1]), (img[..., 1] - img[..., 2])]:
+        r = laplace(c)
+        h, w = c.shape
+        vals.append(np.quantile(r[: h // 8 * 8, : w // 8 * 8].reshape(h // 8, 8, w // 8, 8).std(axis=(1, 3)), 0.3))
+    return float(np.mean(vals))
+
+
+def _band_ratio(img, grey):
+    """Fine-scale over coarse-scale gradient energy: blur removes the fine band first."""
+    from skimage.filters import gaussian
+
+    g1 = gaussian(grey, 1.0)
+    g2 = gaussian(grey, 2.0)
+    fine = ((grey - g1) ** 2).mean()
+    mid = ((g1 - g2) ** 2).mean() + 1e-9
+    return -np.log(fine / mid + 1e-9)
+
+
+def _band_ratio_denoised(img, grey):
+    from skimage.filters import gaussian
+
+    g05 = gaussian(grey, 0.7)
+    g1 = gaussian(grey, 1.4)
+    g2 = gaussian(grey, 2.8)
+    return -np.log(((g05 - g1) ** 2).mean() / (((g1 - g2) ** 2).mean() + 1e-9) + 1e-9)
+
+
+def _blur_effect_median(img, grey):
+    from scipy.ndimage import median_filter
+    from skimage.measure import blur_effect
+
+    return blur_effect(median_filter(grey, 3))
+
+
+def _edge_width(img, grey):
+    """Mean 10-90% width of strong edges along the gradient (Marziliano-like), via second moments."""
+    from skimage.filters import gaussian, sobel
+
+    sm = gaussian(grey, 0.5)
+    g = sobel(sm)
+    strong = g > np.quantile(g, 0.9)
+    lap = np.abs(np.gradient(np.gradient(sm, axis=0), axis=0)) + np.abs(np.gradient(np.gradient(sm, axis=1), axis=1))
+    return float(g[strong].mean() / (lap[strong].mean() + 1e-9))
+
+
+def _dct_blocks(y, off):
+    from scipy.fft import dctn
+
+    h, w = y.shape
+    y = y[off : off + (h - off) // 8 * 8, off : off + (w - off) // 8 * 8]
+    b = y.reshape(y.shape[0] // 8, 8, y.shape[1] // 8, 8).transpose(0, 2, 1, 3)
+    return dctn(b, axes=(2, 3), norm="ortho")
+
+
+def _dct_zero_ratio(img, grey):
+    """Share of near-zero high-frequency DCT coefficients on JPEG's 8x8 grid minus on a grid shifted by
+    4 px: JPEG's quantization zeroes coefficients on its own grid only, content and blur do so on both."""
+    y = grey * 255 - 128
+    mask = np.add.outer(np.arange(8), np.arange(8)) >= 4
+    zeros = [np.mean(np.abs(_dct_blocks(y, off)[..., mask]) < 1.0) for off in (0, 4)]
+    return zeros[0] - zeros[1]
+
+
+def _dct_lattice(img, grey):
+    """How much the aligned grid's AC coefficients sit on a lattice (integer multiples of a step), vs
+    the shifted grid: quantization leaves that lattice."""
+    y = grey * 255 - 128
+    res = []
+    for off in (0, 4):
+        c = _dct_blocks(y, off)[..., 1:3, 1:3].reshape(-1, 4)
+        res.append(np.mean(np.abs(c) < 2.0))
+    return res[0] - res[1]
+
+
+def _blockiness_shifted(img, grey):
+    from reasoniqa import features as F
+
+    on = F.blockiness(grey)
+    off = F.blockiness(grey[4:, 4:])
+    return on - off
+
+
+def _median_lum(img, grey):
+    return np.median(grey)
+
+
+def _log_mean(img, grey):
+    return np.exp(np.mean(np.log(grey + 1e-3)))
+
+
+def _clip_balance(img, grey):
+    return np.mean(grey > 0.8) - np.mean(grey < 0.2)
+
+
+def _mid_quantiles(img, grey):
+    return float(np.mean(np.quantile(grey, [0.25, 0.5, 0.75])))
+
+
+def _range(img, grey):
+    return np.quantile(grey, 0.99) - np.quantile(grey, 0.01)
+
+
+def _local_contrast(img, grey):
+    from skimage.filters import gaussian
+
+    m = gaussian(grey, 4)
+    return np.sqrt(((grey - m) ** 2).mean()) / (grey.std() + 1e-6)
+
+
+def _std_over_range(img, grey):
+    return grey.std() / (min(grey.mean(), 1 - grey.mean()) + 1e-3)
+
+
+def _sat_mean(img, grey):
+    from skimage.color import rgb2hsv
+
+    return rgb2hsv(img)[..., 1].mean()
+
+
+def _chroma_rel(img, grey):
+    from skimage.color import rgb2lab
+
+    lab = rgb2lab(img)
+    return np.hypot(lab[..., 1], lab[..., 2]).mean() / (lab[..., 0].std() + 1)
+
+
+def _chroma_q90(img, grey):
+    from skimage.color import rgb2lab
+
+    lab = rgb2lab(img)
+    return np.quantile(np.hypot(lab[..., 1], lab[..., 2]), 0.9)
+
+
+EXTRA = {
+    "noise:chroma_sigma": _chroma_sigma, "noise:rgb_sigma": _rgb_sigma, "noise:immerkaer": _immerkaer,
+    "noise:min_patch": _noise_min_patch, "noise:chroma_patch": _noise_chroma_patch,
+    "blur:band_ratio": _band_ratio, "blur:band_ratio_dn": _band_ratio_denoised,
+    "blur:blur_effect_median": _blur_effect_median, "blur:edge_width": _edge_width,
+    "compression:dct_zero_ratio": _dct_zero_ratio, "compression:dct_lattice": _dct_lattice,
+    "compression:blockiness_shifted": _blockiness_shifted,
+    "exposure:median": _median_lum, "exposure:log_mean": _log_mean, "exposure:clip_balance": _clip_balance,
+    "exposure:mid_quantiles": _mid_quantiles,
+    "contrast:range": _range, "contrast:local": _local_contrast, "contrast:std_over_range": _std_over_range,
+    "colour:sat_mean": _sat_mean, "colour:chroma_rel": _chroma_rel, "colour:chroma_q90": _chroma_q90,
+}
+
+
+def main() -> None:
+    import pandas as pd
+    from scipy import stats
+
+    from reasoniqa.data.manifest import load_manifest, parse_distortions
+    from reasoniqa.images import load_image
+    from reasoniqa.labels import GROUND_TRUTH, _true_strength
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--resources", default=str(ROOT / "resources"))
+    ap.add_argument("--out", default=str(ROOT / "results/experiments/feature_estimators.json"))
+    args = ap.parse_args()
+    rows = []
+    for ds in ["synth_koniq", "synth_spaq", "synth_live", "synth_csiq"]:
+        frame, _ = load_manifest(f"{args.resources}/{ds}")
+        for r in frame.itertuples(index=False):
+            if r.split == "train" and ds != "synth_koniq":
+                continue
+            applied = parse_distortions(r.distortions)
+            rows.append({"dataset": ds, "split": r.split, "name": r.name, "score": r.score, **candidates(np.asarray(load_image(r.path))),
+                         **{f"truth:{f}": GROUND_TRUTH[f][1] * _true_strength(applied, f) for f in GROUND_TRUTH}})
+    data = pd.DataFrame(rows)
+    test = data[data["split"] == "test"]
+    result = {}
+    for col in [c for c in data.columns if ":" in c and not c.startswith("truth")]:
+        feature = col.split(":")[0]
+        rho = stats.spearmanr(test[col], test[f"truth:{feature}"]).statistic
+        per = {ds: float(stats.spearmanr(p[col], p[f"truth:{feature}"]).statistic) for ds, p in test.groupby("dataset")}
+        result[col] = {"srcc_all": float(rho), **per}
+        print(f"{col:32s} {rho:+.3f}  " + " ".join(f"{d[6:]} {v:+.2f}" for d, v in per.items()))
+    from pathlib import Path
+
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(result, indent=1))
+    data.to_csv(Path(args.out).with_suffix(".csv"), index=False)
+
+
+if __name__ == "__main__":
+    main()

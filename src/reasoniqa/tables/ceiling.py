@@ -1,0 +1,108 @@
+"""The ceiling of two-stage inference: how well quality follows from a *perfect* stage 1's descriptions.
+
+Stage 2 reads only the description, so its accuracy is bounded by what the described feature levels
+carry. Rows per test set:
+- `linear / measured levels`: a linear model on the one-hot measured levels (what a perfect stage 1
+  names), fitted by least squares on the training datasets' training split: the ceiling of the stage-2
+  model class;
+- `linear / measured values`: the same on the raw measurements (what quantizing into levels costs);
+- `<method> / measured descriptions`: the trained rater fed a perfect stage 1's descriptions
+  (rule rate_measured_split), mean over seeds;
+- `<method> / own descriptions`: the method as evaluated in Table 1, and its distance to the ceiling.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from reasoniqa.io import write_table
+from reasoniqa.layout import parse_prediction_path
+
+CEILING = "linear / measured levels"
+
+
+def level_design(levels: list[dict]) -> np.ndarray:
+    """[N, 1 + sum(levels - 1)]: an intercept and one indicator per feature level after the first."""
+    from reasoniqa.features import FEATURES, LEVELS
+
+    cols = [np.ones(len(levels))]
+    for f in FEATURES:
+        for lvl in LEVELS[f][1:]:
+            cols.append(np.array([row[f] == lvl for row in levels], float))
+    return np.stack(cols, axis=1)
+
+
+def value_design(values, mean, std) -> np.ndarray:
+    from reasoniqa.features import FEATURES
+
+    z = (values[FEATURES].to_numpy(float) - mean) / std
+    return np.column_stack([np.ones(len(z)), z])
+
+
+def fit_least_squares(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Weights of a linear model (scipy.linalg.lstsq: minimum-norm where levels never occur)."""
+    from scipy.linalg import lstsq
+
+    return lstsq(x, y)[0]
+
+
+def ceiling_table(train_features: list[str], test_features: dict[str, str], data_dirs: dict[str, str],
+                  calibration: str, rated: list[str], own: list[str], table_path: str) -> None:
+    """Write the ceiling table (see the module docstring). `test_features`/`data_dirs`: dataset -> file;
+    `rated`: predictions of raters fed measured descriptions; `own`: the same methods' own predictions."""
+    import pandas as pd
+
+    from reasoniqa.data.manifest import load_manifest
+    from reasoniqa.features import FEATURES, levels_of
+    from reasoniqa.labels import load_thresholds
+    from reasoniqa.metrics import correlations
+
+    thresholds = load_thresholds(calibration)
+    train = []
+    for f in train_features:
+        feats = pd.read_csv(f)
+        frame, _ = load_manifest(data_dirs[_stem(f)], split="train")
+        train.append(frame[["name", "score"]].merge(feats, on="name"))
+    train = pd.concat(train, ignore_index=True)
+    mean, std = train[FEATURES].mean().to_numpy(), train[FEATURES].std().to_numpy() + 1e-12
+    w_levels = fit_least_squares(level_design([levels_of(r, thresholds) for _, r in train.iterrows()]),
+                                 train["score"].to_numpy())
+    w_values = fit_least_squares(value_design(train, mean, std), train["score"].to_numpy())
+    rows = []
+    for dataset, feat_file in sorted(test_features.items()):
+        frame, _ = load_manifest(data_dirs[dataset], split="test")
+        test = frame[["name", "score"]].merge(pd.read_csv(feat_file), on="name")
+        target = test["score"].to_numpy()
+        levels = [levels_of(r, thresholds) for _, r in test.iterrows()]
+        for rater, pred in [(CEILING, level_design(levels) @ w_levels),
+                            ("linear / measured values", value_design(test, mean, std) @ w_values)]:
+            rows.append({"rater": rater, "dataset": dataset, "seeds": np.nan, "n": len(test),
+                         **_corr(correlations(pred, target))})
+    for files, what in [(rated, "measured descriptions"), (own, "own descriptions")]:
+        per = {}
+        for f in files:
+            key = parse_prediction_path(f)
+            pred = pd.read_csv(f, keep_default_na=False)
+            per.setdefault((key["method"], key["dataset"]), []).append(
+                (len(pred), correlations(pred["pred_score"], pred["score"])))
+        for (method, dataset), runs in sorted(per.items()):
+            rows.append({"rater": f"{method} / {what}", "dataset": dataset, "seeds": len(runs), "n": runs[0][0],
+                         **{m: float(np.mean([c[m] for _, c in runs])) for m in ("srcc", "plcc")}})
+    table = pd.DataFrame(rows)
+    means = table.groupby("rater", sort=False)[["srcc", "plcc"]].mean().reset_index()
+    table = pd.concat([table, means.assign(dataset="mean", seeds=np.nan, n=np.nan)], ignore_index=True)
+    ceiling = table[table["rater"] == CEILING].set_index("dataset")["srcc"]
+    table["srcc_below_ceiling"] = ceiling.reindex(table["dataset"]).to_numpy() - table["srcc"]
+    table["seeds"] = table["seeds"].astype("Int64")  # empty on the fitted and mean rows
+    table["n"] = table["n"].astype("Int64")
+    write_table(table_path, table, ".3f")
+
+
+def _stem(path: str) -> str:
+    from pathlib import Path
+
+    return Path(path).stem
+
+
+def _corr(c: dict) -> dict:
+    return {"srcc": c["srcc"], "plcc": c["plcc"]}
