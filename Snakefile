@@ -36,6 +36,7 @@ rule all:
         FIG_FEATURES if SYNTHETIC else [],
         DESCRIPTION_ACCURACY if DESCRIBED_PREDICTIONS else [],
         TABLE_CEILING if DESCRIBED_PREDICTIONS else [],
+        TABLE_LADDERS if LADDERS else [],
 
 
 # Jobs of seconds (tables, figures, merges) and the download (login nodes reach the internet, compute
@@ -52,6 +53,7 @@ localrules:
     metrics,
     description_accuracy,
     ceiling,
+    ladders,
     validate_features,
     lens_figure,
     attention_figure,

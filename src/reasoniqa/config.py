@@ -56,10 +56,13 @@ def validate_config(cfg: dict, source: str = "config") -> dict:
     unknown = sorted(set(cfg["resources"]["runtime_min"]) - set(RULE_CONFIG) - {"default"})
     if unknown:
         raise UserError(f"{source}: resources.runtime_min: no rule named {unknown[0]!r} (rules: reasoniqa.rule_config)")
-    for key in ("train_datasets", "test_datasets"):
+    for key in ("train_datasets", "test_datasets", "ladder_datasets"):
         for name in cfg[key]:
             if name not in cfg["datasets"]:
                 raise UserError(f"{source}: {key}: dataset {name!r} is not defined under datasets")
+            if (key == "ladder_datasets") != (cfg["datasets"][name]["kind"] == "ladder"):
+                raise UserError(f"{source}: {key}: dataset {name!r} is of kind {cfg['datasets'][name]['kind']!r}; "
+                                "ladders are listed in ladder_datasets only")
     levels = cfg["levels"]
     if len(levels["words"]) != len(levels["weights"]):
         raise UserError(f"{source}: levels: {len(levels['words'])} words but {len(levels['weights'])} weights")
@@ -72,6 +75,10 @@ def validate_config(cfg: dict, source: str = "config") -> dict:
             for key in ("distortions", "distortions_per_image", "mos_scale"):
                 if key not in spec:
                     raise UserError(f"{source}: datasets.{name}: synthetic datasets need {key!r}")
+        if spec["kind"] == "ladder":
+            for key in ("distortions", "strengths", "contents"):
+                if key not in spec:
+                    raise UserError(f"{source}: datasets.{name}: ladder datasets need {key!r}")
         lo, hi = spec.get("mos_scale", [0, 1])
         if not lo < hi:
             raise UserError(f"{source}: datasets.{name}.mos_scale: low {lo} must be below high {hi}")
@@ -117,9 +124,9 @@ def dataset_spec(cfg: dict, name: str, synthetic: bool) -> dict:
     if name not in cfg["datasets"]:
         raise UserError(f"dataset {name!r} is not defined in the config (known: {', '.join(cfg['datasets'])})")
     spec = cfg["datasets"][name]
-    if synthetic and spec["kind"] != "synthetic":
+    if synthetic and spec["kind"] not in ("synthetic", "ladder"):
         raise UserError(f"dataset {name!r} is a real dataset ({spec['kind']}): use `reasoniqa fetch`")
-    if not synthetic and spec["kind"] == "synthetic":
+    if not synthetic and spec["kind"] in ("synthetic", "ladder"):
         raise UserError(f"dataset {name!r} is synthetic: use `reasoniqa synthesize`")
     return spec
 

@@ -25,6 +25,7 @@ ARTIFACTS = {
     "feature_validation": "tables/feature_validation.csv",
     "dataset_counts": "tables/dataset_counts.csv",
     "ceiling": "tables/ceiling.csv",
+    "ladders": "tables/ladders.csv",
     "fig1": "figures/fig1_examples.png",
     "fig3": "figures/fig3_logit_lens.png",
     "fig5": "figures/fig5_attention.png",

@@ -17,7 +17,8 @@ from reasoniqa.layout import ARTIFACTS
 
 # snapshot file -> the results table it copies (paths: reasoniqa.layout)
 TABLES = {Path(ARTIFACTS[name]).name: ARTIFACTS[name] for name in
-          ("table1", "table1_per_seed", "table2", "temperature_table", "table3", "table5", "description_accuracy")}
+          ("table1", "table1_per_seed", "table2", "temperature_table", "table3", "table5", "description_accuracy",
+           "feature_validation", "ceiling", "ladders")}
 BLOCK = re.compile(r"(<!-- results:(?P<name>[a-z0-9_]+) -->\n)(?P<body>.*?)(<!-- /results:(?P=name) -->)", re.S)
 
 
@@ -102,6 +103,33 @@ def stage1(frame) -> str:
     return _markdown(["method", "dataset", *features], rows)
 
 
+def features(frame) -> str:
+    rows = [[r["feature"], f"{r['srcc_level_vs_strength']:.3f}", f"{r['srcc_where_applied']:.3f}",
+             f"{r['level_accuracy']:.3f}"] for _, r in frame.iterrows()]
+    return _markdown(["feature", "Spearman(level, applied strength), all test splits",
+                      "same, splits applying it", "level accuracy"], rows)
+
+
+def ceiling(frame) -> str:
+    datasets = [d for d in dict.fromkeys(frame["dataset"]) if d != "mean"]
+    rows = []
+    for rater in dict.fromkeys(frame["rater"]):
+        part = frame[frame["rater"] == rater].set_index("dataset")
+        rows.append([rater, *[f"{part.loc[d, 'srcc']:.3f} / {part.loc[d, 'plcc']:.3f}" if d in part.index else "–"
+                              for d in datasets],
+                     f"{part.loc['mean', 'srcc']:.3f}", f"{part.loc['mean', 'srcc_below_ceiling']:.3f}"])
+    return _markdown(["rater / descriptions", *datasets, "mean SRCC", "SRCC below the ceiling"], rows)
+
+
+def ladders(frame) -> str:
+    distortions = list(dict.fromkeys(frame["distortion"]))
+    rows = []
+    for method in _method_order(frame):
+        part = frame[frame["method"] == method].set_index("distortion")["srcc_score_vs_strength"]
+        rows.append([method, *[f"{part[d]:+.2f}" for d in distortions]])
+    return _markdown(["method", *distortions], rows)
+
+
 RENDERERS = {
     "table1": ("table1_correlations.csv", table1),
     "table2": ("table2_instability.csv", table2),
@@ -109,6 +137,9 @@ RENDERERS = {
     "grounding": ("table3_grounding.csv", grounding),
     "intervention": ("table5_intervention.csv", intervention),
     "stage1": ("stage1_feature_accuracy.csv", stage1),
+    "features": ("feature_validation.csv", features),
+    "ceiling": ("ceiling.csv", ceiling),
+    "ladders": ("ladders.csv", ladders),
 }
 
 

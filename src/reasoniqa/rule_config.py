@@ -33,6 +33,7 @@ RULE_CONFIG: dict[str, list[str]] = {
     "score_split": ["predict", *_MODEL, *_CHAT],
     "rate_measured_split": ["predict", "labels", *_MODEL, *_CHAT],
     "ceiling": [],
+    "ladders": [],
     "sample_split": ["instability", "predict", *_MODEL, *_CHAT],
     "analyze_split": ["analysis", *_MODEL, *_CHAT],
     "intervene_split": ["intervention", "predict", *_MODEL, *_CHAT],

@@ -71,6 +71,9 @@ CLASSICAL_MODELS = L.artifact("classical_models")
 CLASSICAL_PREDICTIONS = per_method(L.predictions(), methods=CLASSICAL)
 DESCRIBED_PREDICTIONS = per_method(L.predictions(), methods=DESCRIBING)
 MEASURED_RATINGS = per_method(L.measured_rating(), methods=DESCRIBING)
+LADDER_PREDICTIONS = expand(
+    L.predictions(), method=config["methods"], seed=SEEDS, dataset=config["ladder_datasets"]
+)
 
 # Table 2's temperature and the temperature curve's, each sampled once.
 TEMPERATURES = sorted(
@@ -112,10 +115,12 @@ FIG_SCATTER = L.artifact("scatter")
 FIG_DATASETS = L.artifact("datasets_overview")
 DATASET_COUNTS = L.artifact("dataset_counts")
 TABLE_CEILING = L.artifact("ceiling")
+TABLE_LADDERS = L.artifact("ladders")
 ALL_DATASETS = sorted(set(config["train_datasets"]) | set(config["test_datasets"]))
 # Datasets the run uses (a base config may define more than an override trains and tests on).
 USED = [n for n in config["datasets"] if n in ALL_DATASETS]
 SYNTHETIC = [n for n in USED if config["datasets"][n]["kind"] == "synthetic"]
+LADDERS = config["ladder_datasets"]
 REAL = [n for n in USED if config["datasets"][n]["kind"] != "synthetic"]
 CALIBRATION = L.artifact("calibration")
 FEATURE_VALIDATION = L.artifact("feature_validation")

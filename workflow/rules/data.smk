@@ -4,7 +4,7 @@ rule synthesize:
     log:
         "logs/synthesize/{dataset}.log",
     wildcard_constraints:
-        dataset=one_of(SYNTHETIC),
+        dataset=one_of(SYNTHETIC + LADDERS),
     conda:
         ENV
     resources:

@@ -164,6 +164,29 @@ rule ceiling:
         "--own {input.own} --table {output.table} --log {log}"
 
 
+rule ladders:
+    input:
+        predictions=LADDER_PREDICTIONS,
+        data=expand(L.dataset(), dataset=LADDERS),
+    output:
+        table=TABLE_LADDERS,
+        markdown=TABLE_LADDERS.replace(".csv", ".md"),
+        html=report(
+            TABLE_LADDERS.replace(".csv", ".html"),
+            caption="../report/ladders.rst",
+            category="Tables",
+        ),
+    log:
+        "logs/ladders.log",
+    conda:
+        ENV
+    params:
+        config=CONFIG,
+    shell:
+        "reasoniqa ladders --config {params.config} --predictions {input.predictions} --data {input.data} "
+        "--table {output.table} --log {log}"
+
+
 rule description_accuracy:
     input:
         predictions=DESCRIBED_PREDICTIONS,

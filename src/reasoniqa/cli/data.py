@@ -15,11 +15,16 @@ def build_model(a):
 
 def synthesize(a):
     from reasoniqa.config import dataset_spec
+    from reasoniqa.data.ladders import synthesize_ladders
     from reasoniqa.data.synth import synthesize
 
     c = cfg(a)
-    log.info("wrote %d images to %s", synthesize(a.dataset, dataset_spec(c, a.dataset, synthetic=True), a.out,
-                                                  c["test_photos"]), a.out)
+    spec = dataset_spec(c, a.dataset, synthetic=True)
+    if spec["kind"] == "ladder":
+        n = synthesize_ladders(a.dataset, spec, a.out)
+    else:
+        n = synthesize(a.dataset, spec, a.out, c["test_photos"])
+    log.info("wrote %d images to %s", n, a.out)
 
 
 def fetch(a):
@@ -81,7 +86,7 @@ def add_steps(step):
     s.add_argument("--family", help="a model family (reasoniqa.model.families); default: the config's "
                                     "model.embedded.family, for the embedded default only")
 
-    s = step("synthesize", synthesize, "make a synthetic stand-in dataset from shipped photographs")
+    s = step("synthesize", synthesize, "make a synthetic stand-in (shipped photographs) or ladder (procedural) dataset")
     s.add_argument("--dataset", required=True)
     s.add_argument("--out", required=True)
 

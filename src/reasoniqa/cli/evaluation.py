@@ -55,6 +55,12 @@ def ceiling(a):
     ceiling_table(a.train_features, test, data, a.calibration, a.rated, a.own, a.table)
 
 
+def ladders(a):
+    from reasoniqa.tables.ladders import ladder_table
+
+    ladder_table(a.predictions, a.data, a.table)
+
+
 def metrics(a):
     from reasoniqa.tables.merged_metrics import merge_metrics
 
@@ -114,6 +120,11 @@ def add_steps(step):
     s.add_argument("--calibration", required=True)
     s.add_argument("--rated", nargs="*", default=[], help="rate-measured-split predictions")
     s.add_argument("--own", nargs="*", default=[], help="the same methods' own predictions")
+    s.add_argument("--table", required=True)
+
+    s = step("ladders", ladders, "held-out distortion ladders: Spearman of each method's score vs strength")
+    s.add_argument("--predictions", nargs="+", required=True, help="score-split predictions on ladder datasets")
+    s.add_argument("--data", nargs="+", required=True, help="the ladder dataset folders")
     s.add_argument("--table", required=True)
 
     s = step("metrics", metrics, "merge the tables' metrics into one JSON for `dvc metrics show`")
