@@ -35,7 +35,8 @@ BASE = [str(ROOT / "config/config.yaml"), str(ROOT / "config/paper.yaml")]
 
 # LLaVA-1.5-7B on an H100 (SXM, bf16 dense): the assumptions of the GPU estimate, stated in the JSON.
 GPU = {"params": 7.06e9, "image_tokens": 576, "peak_tflops": 989.0, "utilisation": 0.40,
-       "hbm_tb_per_s": 3.35, "weight_bytes": 7.06e9 * 2}
+       "hbm_tb_per_s": 3.35, "weight_bytes": 7.06e9 * 2,
+       "kv_bytes_per_token": 2 * 32 * 4096 * 2}  # K and V, 32 layers of 4,096 in bf16
 
 
 def run_step(name: str, args: list[str], log_dir: Path) -> dict:
@@ -87,6 +88,7 @@ def cpu_steps(raw: Path, work: Path, workers: int, override: str) -> tuple[dict,
                                              "--workers", str(workers)], work / "logs")
         sizes[kind] = count_images(data)
         factor = SHAPES[kind].count / sizes[kind]["listed"]  # 1 where simulated whole
+        sizes[kind]["scale_to_real"] = round(factor, 3)
         steps[f"prepare/{kind}"] = scaled(prep, factor)
         steps[f"features/{kind}"] = {**scaled(meas, factor), "workers": workers}
     calibration = work / "calibration.json"
@@ -144,29 +146,47 @@ def training_memory(work: Path, override: str, sizes: list[int], steps: int) -> 
     return result
 
 
-def text_tokens(work: Path) -> dict[str, float]:
-    """Mean text tokens (the embedded tokenizer; an approximation of Llama's) of each record kind."""
-    import numpy as np
+def text_tokens(work: Path, cfg_files: list[str]) -> dict[str, float]:
+    """Mean text tokens of a prompt + answer of each record kind (the image placeholder not counted), by
+    the stand-in's tokenizer and chat template: an approximation of LLaVA-1.5's Llama tokenizer."""
+    from transformers import AutoProcessor
 
-    from transformers import AutoTokenizer
+    from reasoniqa.config import load_config
+    from reasoniqa.prompts import Prompts
 
-    tok = AutoTokenizer.from_pretrained(str(work / "model336"))
+    processor = AutoProcessor.from_pretrained(str(work / "model336"))
+    prompts = Prompts(load_config(cfg_files), processor)
+    tok = processor.tokenizer
     out = {}
     for kind in ["one_stage", "one_stage_desc", "stage1", "stage2"]:
         rows = [json.loads(x) for x in (work / f"labels/koniq/{kind}.jsonl").read_text().splitlines()[:200]]
-        out[kind] = float(np.mean([len(tok(r.get("description", "") + " " + r["level"])["input_ids"]) + 40 for r in rows]))
+        lengths = [len(tok("".join(prompts.record_texts(r)), add_special_tokens=False)["input_ids"])
+                   - (1 if r.get("image") else 0) for r in rows]
+        out[kind] = round(sum(lengths) / len(lengths), 1)
     return out
 
 
+def real_test_images(sizes: dict) -> int:
+    """Test images of the four datasets at their real counts (a fraction's scaled up)."""
+    return int(sum(round(v["test"] * v["scale_to_real"]) for v in sizes.values()))
+
+
+def ladder_images(spec: dict) -> int:
+    return spec["contents"] * (1 + len(spec["distortions"]) * sum(1 for s in spec["strengths"] if s > 0))
+
+
 def gpu_plan(jobs: list[dict], cfg: dict, sizes: dict, tokens: dict) -> dict:
-    """H100-seconds per rule of the paper DAG from FLOPs (prefill/training: 2 or 6 x params x tokens at
-    the stated utilisation) and weight reads (decoding: one read of the weights per generated token and
-    batch)."""
+    """H100 hours per rule of the paper DAG. Prefill and training are compute-bound: 2 (forward) or 6
+    (forward + backward) x params x tokens at the stated utilisation. Decoding is bandwidth-bound: each
+    generated token of a batch reads the weights once and every row's KV cache."""
     flops_s = GPU["peak_tflops"] * 1e12 * GPU["utilisation"]
-    decode_s = GPU["weight_bytes"] / (GPU["hbm_tb_per_s"] * 1e12)
     n, img = GPU["params"], GPU["image_tokens"]
-    test = sum(sizes[d]["test"] for d in sizes)
-    bs = cfg["predict"]["batch_size"]
+    test = real_test_images(sizes)
+    context = img + tokens["one_stage_desc"]
+
+    def decode_s(steps: float, rows: int) -> float:
+        return steps * (GPU["weight_bytes"] + rows * context * GPU["kv_bytes_per_token"]) / (GPU["hbm_tb_per_s"] * 1e12)
+
     per_rule = {}
 
     def add(rule, seconds, detail):
@@ -175,32 +195,35 @@ def gpu_plan(jobs: list[dict], cfg: dict, sizes: dict, tokens: dict) -> dict:
         per_rule[rule]["h100_s"] += seconds
 
     samples = cfg["train"]["steps"] * cfg["train"]["batch_size"]
+    bs, describe = cfg["predict"]["batch_size"], cfg["predict"]["max_new_tokens"]
+    ins = cfg["instability"]
     for job in jobs:
         rule, w = job["rule"], job["wildcards"]
+        describes = w.get("method") in ("one_stage_desc", "two_stage")
         if rule in ("train", "train_stage1"):
             kind = w.get("method", "stage1") if rule == "train" else "stage1"
-            add(rule, 6 * n * samples * (img + tokens[kind]) / flops_s, f"{samples} samples x 6 x params x tokens")
+            add(rule, 6 * n * samples * (img + tokens[kind]) / flops_s, f"{samples} samples, 6 x params x tokens")
         elif rule == "train_stage2":
             add(rule, 6 * n * samples * tokens["stage2"] / flops_s, "text only")
         elif rule == "merge_stage1":
-            add(rule, 3 * decode_s * 1000, "weights read and written: ~ a few GB/s of host I/O, not FLOPs")
-        elif rule == "score_split":
-            describes = w["method"] in ("one_stage_desc", "two_stage")
-            gen = cfg["predict"]["max_new_tokens"] if describes else 0
-            add(rule, 2 * n * test * (img + tokens["one_stage"]) / flops_s + gen * (test / bs) * decode_s,
+            add(rule, 2 * GPU["weight_bytes"] / 2e9, "weights read and written at ~2 GB/s (host I/O)")
+        elif rule in ("score_split", "rate_measured_split"):
+            images = ladder_images(cfg["datasets"][w["dataset"]]) if w["dataset"] in cfg["ladder_datasets"] \
+                else round(sizes[w["dataset"]]["test"] * sizes[w["dataset"]]["scale_to_real"])
+            gen = describe if describes and rule == "score_split" else 0
+            add(rule, 2 * n * images * context / flops_s + decode_s(gen * images / bs, bs),
                 "prefill + greedy description tokens")
         elif rule == "sample_split":
-            k, ins = cfg["instability"]["k"], cfg["instability"]
             temps = len(job["outputs"]) // len(sizes)  # one file per temperature and test set
-            gen = (cfg["predict"]["max_new_tokens"] if w["method"] in ("one_stage_desc", "two_stage") else 0) \
-                + ins["rating_tokens"]
-            add(rule, temps * (2 * n * test * (img + tokens["one_stage"]) / flops_s
-                               + gen * (test * k / ins["batch_size"]) * decode_s), "shared prefill, K samples decoded")
+            gen = (describe if describes else 0) + ins["rating_tokens"]
+            rows = ins["batch_size"] * ins["k"]  # the batch's images x K samples share each decoding step
+            add(rule, temps * (2 * n * test * context / flops_s + decode_s(gen * test / ins["batch_size"], rows)),
+                f"{temps} temperatures: prefill once, K={ins['k']} samples decoded together")
         elif rule == "analyze_split":
             m = cfg["analysis"]["samples"] * len(sizes)
-            add(rule, 3 * 2 * n * m * (img + tokens["one_stage_desc"]) / flops_s, "eager attention: x3 forward")
+            add(rule, 3 * 2 * n * m * context / flops_s, "eager attention, hidden states kept: 3 x a forward")
         elif rule == "intervene_split":
-            add(rule, 8 * 2 * n * test * (img + tokens["one_stage_desc"]) / flops_s, "up to 8 edited forwards per image")
+            add(rule, 8 * 2 * n * test * context / flops_s, "up to 8 edited forwards per image")
     for v in per_rule.values():
         v["h100_h"] = round(v.pop("h100_s") / 3600, 3)
     return per_rule
@@ -230,19 +253,20 @@ def main() -> None:
     train = training_memory(work, str(override), args.train_sizes, args.train_steps)
     cfg = load_config([*BASE])
     jobs = dag_jobs(BASE)
-    gpu = gpu_plan(jobs, cfg, sizes, text_tokens(work))
+    tokens = text_tokens(work, [*BASE, str(override)])
+    gpu = gpu_plan(jobs, cfg, sizes, tokens)
     # CPU-hours of the whole configuration: each measured step at real size, times its jobs in the DAG
     per_job = {"prepare": sum(v.get("cpu_s_real_size", v["cpu_s"]) for k, v in steps.items() if k.startswith("prepare")),
                "features": sum(v.get("cpu_s_real_size", v["cpu_s"]) for k, v in steps.items() if k.startswith("features")),
                "labels+calibrate": steps["labels/koniq"]["cpu_s_real_size"] + steps["calibrate"]["cpu_s"]}
-    test_images = sum(s["test"] for s in sizes.values())
+    test_images = real_test_images(sizes)
     classical = 3 * test_images * steps["classical_split/piqe (live+csiq test)"]["cpu_s_per_image"]
     cpu_total_h = (sum(per_job.values()) + classical) / 3600
     gpu_total_h = sum(v["h100_h"] for v in gpu.values())
     result = {
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
         "datasets": sizes, "cpu_steps": steps, "training_memory": train,
-        "gpu_assumptions": GPU, "gpu_steps": gpu,
+        "gpu_assumptions": {**GPU, "text_tokens_per_record_kind": tokens}, "gpu_steps": gpu,
         "totals": {"cpu_hours": round(cpu_total_h, 2),
                    "cpu_hours_detail": {k: round(v / 3600, 3) for k, v in {**per_job, "classical (3 methods, "
                                         "PIQE's per-image time)": classical}.items()},

@@ -10,9 +10,9 @@ README "Feature validation"):
 - blur: the energy of the finest band (image minus its sigma-1 Gaussian) relative to the next band
   (sigma 1 minus sigma 2), each less the share the measured noise puts there: blur empties the finest
   band first, noise fills it (0.55, 0.70 counting JPEG 2000's blur, vs 0.31 for skimage's blur_effect);
-- compression: near-zero high-frequency DCT coefficients on JPEG's 8x8 grid minus on a grid shifted by
-  4 px: quantization zeroes them on its own grid only, smooth content and blur on both (0.60 vs 0.50 for
-  a block-edge ratio);
+- compression: non-zero high-frequency DCT coefficients on a grid shifted by 4 px relative to those on
+  JPEG's 8x8 grid: quantization zeroes them on its own grid only, smooth content and blur on both (0.60
+  vs 0.50 for a block-edge ratio);
 - exposure: mean luminance; contrast: RMS contrast; colour: Hasler-Süsstrunk (2003) colourfulness.
   Contrast and colour follow their distortion only weakly (Spearman about 0.2: a photograph's own
   contrast and colour vary more than the applied loss), so they are measured and validated but not
@@ -111,20 +111,21 @@ def band_blur(grey: np.ndarray, noise_sigma: float) -> float:
 
 
 def dct_grid_zeros(grey: np.ndarray) -> float:
-    """Share of near-zero high-frequency 8x8 DCT coefficients (|c| < 1 on the 0-255 scale, u + v >= 4) on
-    the grid from the top-left corner (JPEG's) minus the same on a grid shifted by 4 px."""
+    """log(share of non-zero high-frequency 8x8 DCT coefficients on a grid shifted by 4 px / the same on
+    the grid from the top-left corner, JPEG's): |c| >= 1 on the 0-255 scale, u + v >= 4. A ratio, not a
+    difference: at the strongest compression the flattened image empties the shifted grid too."""
     from scipy.fft import dctn
 
     y = grey * 255.0 - 128.0
     high = np.add.outer(np.arange(8), np.arange(8)) >= 4
-    shares = []
+    nonzero = []
     for off in (0, 4):
         h, w = (y.shape[0] - off) // 8 * 8, (y.shape[1] - off) // 8 * 8
         if h == 0 or w == 0:
             return 0.0
         blocks = y[off : off + h, off : off + w].reshape(h // 8, 8, w // 8, 8).transpose(0, 2, 1, 3)
-        shares.append(float(np.mean(np.abs(dctn(blocks, axes=(2, 3), norm="ortho")[..., high]) < 1.0)))
-    return shares[0] - shares[1]
+        nonzero.append(float(np.mean(np.abs(dctn(blocks, axes=(2, 3), norm="ortho")[..., high]) >= 1.0)))
+    return float(np.log((nonzero[1] + 1e-3) / (nonzero[0] + 1e-3)))
 
 
 def measure(rgb: np.ndarray) -> dict[str, float]:
