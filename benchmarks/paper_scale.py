@@ -98,6 +98,11 @@ def cpu_steps(raw: Path, work: Path, workers: int, override: str) -> tuple[dict,
         "labels", *cfg, "--dataset", "koniq", "--data", str(work / "data/koniq"),
         "--features", str(work / "features/koniq.csv"), "--calibration", str(calibration),
         "--out", str(work / "labels/koniq")], work / "logs"), SHAPES["koniq"].count / sizes["koniq"]["listed"])
+    # BRISQUE's SVR and NIQE's model fitted on SPAQ's (resized) training images: per training image
+    fit = run_step("fit_classical", ["fit-classical", *cfg, "--train-data", str(work / "data/spaq"), "--out",
+                                     str(work / "classical_models")], work / "logs")
+    steps["fit_classical (spaq fraction)"] = {**fit, "train_images": sizes["spaq"]["train"],
+                                              "cpu_s_per_train_image": round(fit["cpu_s"] / sizes["spaq"]["train"], 4)}
     # a classical baseline (PIQE: no fitting) on the small test splits, per image
     outs = [str(work / "classical" / f"{k}.csv") for k in ("live", "csiq")]
     piqe = run_step("classical_piqe", ["classical-split", *cfg, "--method", "piqe", "--models",
@@ -211,7 +216,9 @@ def gpu_plan(jobs: list[dict], cfg: dict, sizes: dict, tokens: dict) -> dict:
             images = ladder_images(cfg["datasets"][w["dataset"]]) if w["dataset"] in cfg["ladder_datasets"] \
                 else round(sizes[w["dataset"]]["test"] * sizes[w["dataset"]]["scale_to_real"])
             gen = describe if describes and rule == "score_split" else 0
-            add(rule, 2 * n * images * context / flops_s + decode_s(gen * images / bs, bs),
+            two_stage_rating = w["method"] == "two_stage" and rule == "rate_measured_split"
+            prefill = tokens["stage2"] if two_stage_rating else context  # stage 2 reads text only
+            add(rule, 2 * n * images * prefill / flops_s + decode_s(gen * images / bs, bs),
                 "prefill + greedy description tokens")
         elif rule == "sample_split":
             temps = len(job["outputs"]) // len(sizes)  # one file per temperature and test set
@@ -255,12 +262,14 @@ def main() -> None:
     jobs = dag_jobs(BASE)
     tokens = text_tokens(work, [*BASE, str(override)])
     gpu = gpu_plan(jobs, cfg, sizes, tokens)
-    # CPU-hours of the whole configuration: each measured step at real size, times its jobs in the DAG
+    # CPU-hours of the whole configuration: each per-dataset job measured at real size (a fraction scaled),
+    # the classical fit per KonIQ training image, the classical scoring per test image (3 methods)
     per_job = {"prepare": sum(v.get("cpu_s_real_size", v["cpu_s"]) for k, v in steps.items() if k.startswith("prepare")),
                "features": sum(v.get("cpu_s_real_size", v["cpu_s"]) for k, v in steps.items() if k.startswith("features")),
                "labels+calibrate": steps["labels/koniq"]["cpu_s_real_size"] + steps["calibrate"]["cpu_s"]}
     test_images = real_test_images(sizes)
     classical = 3 * test_images * steps["classical_split/piqe (live+csiq test)"]["cpu_s_per_image"]
+    per_job["fit_classical"] = sizes["koniq"]["train"] * steps["fit_classical (spaq fraction)"]["cpu_s_per_train_image"]
     cpu_total_h = (sum(per_job.values()) + classical) / 3600
     gpu_total_h = sum(v["h100_h"] for v in gpu.values())
     result = {

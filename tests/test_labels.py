@@ -75,3 +75,13 @@ def test_each_estimator_tracks_its_distortion(photo, distortion, feature, direct
     values = [measure((apply(photo, {distortion: s}, rng) * 255).astype(np.uint8))[feature]
               for s in (0.0, 0.5, 1.0)]
     assert np.all(np.diff(values) * direction > 0), values
+
+
+def test_features_measured_in_parallel_equal_one_process(tmp_path, test_cfg):
+    from reasoniqa.data.synth import synthesize
+    from reasoniqa.labels import measure_dataset
+
+    synthesize("synth_csiq", test_cfg["datasets"]["synth_csiq"], tmp_path / "d", test_cfg["test_photos"], progress=False)
+    measure_dataset(str(tmp_path / "d"), str(tmp_path / "one.csv"))
+    measure_dataset(str(tmp_path / "d"), str(tmp_path / "two.csv"), workers=2)
+    assert (tmp_path / "one.csv").read_bytes() == (tmp_path / "two.csv").read_bytes()

@@ -230,6 +230,19 @@ def test_resize_max_writes_smaller_copies_and_keeps_originals(tmp_path):
     assert Image.open(big).size == (300, 200)
 
 
+def test_prepare_decodes_each_image_once(tmp_path, monkeypatch):
+    """Checking and resizing share one decode (a real SPAQ original of 4000x3000 px takes ~0.3 s)."""
+    import reasoniqa.images
+
+    raw = tmp_path / "raw"
+    make_koniq(raw, n=20)
+    opened = []
+    real = reasoniqa.images.load_image
+    monkeypatch.setattr(reasoniqa.images, "load_image", lambda p: opened.append(p) or real(p))
+    build_manifest("koniq", {"kind": "koniq", "resize_max": 4}, raw, tmp_path / "k")
+    assert len(opened) == len(set(opened)) == 20
+
+
 def test_no_mirror_names_the_homepage_and_the_folders(tmp_path):
     with pytest.raises(UserError) as err:
         fetch("live", {"kind": "live"}, tmp_path / "raw", tmp_path / "dl", progress=False)

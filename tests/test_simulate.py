@@ -24,6 +24,7 @@ def test_simulated_dataset_parses_through_the_real_registry(tmp_path, kind, frac
     # the MOS follows the simulated quality: spread over the scale, in the dataset's direction
     assert frame["score"].std() > 0.05 and frame["score"].between(0, 1).all()
     assert load_image(frame["path"].iloc[0]).size == (40, 30)
+    assert meta["simulated"]  # never mistaken for the real dataset
     if kind == "live":  # reference copies are listed (orgs = 1) and excluded, as in LIVE
         assert len(load_manifest(tmp_path / "data", references=True)[0]) == 982 > len(frame)
     if kind == "koniq":  # official split proportions of 7,046 / 1,000 / rest
@@ -43,6 +44,17 @@ def test_real_resolution_and_format_by_default(tmp_path):
     simulate("koniq", tmp_path / "raw", 0.0002)
     image = next((tmp_path / "raw" / "1024x768").iterdir())
     assert image.suffix == ".jpg" and load_image(image).size == (1024, 768)
+
+
+def test_simulate_real_checks_every_target_before_writing(tmp_path, venv_bin):
+    import subprocess
+
+    (tmp_path / "csiq").mkdir()
+    (tmp_path / "csiq" / "labels.xlsx").write_text("real")
+    out = subprocess.run([str(venv_bin / "reasoniqa"), "simulate-real", "--out", str(tmp_path), "--datasets", "live",
+                          "csiq"], capture_output=True, text=True)
+    assert out.returncode == 2 and "csiq already exists and is not empty" in out.stderr
+    assert not (tmp_path / "live").exists()  # nothing written before the refusal
 
 
 def test_simulation_refuses_a_used_folder_and_bad_fractions(tmp_path):

@@ -79,6 +79,9 @@ def validate_config(cfg: dict, source: str = "config") -> dict:
             for key in ("distortions", "strengths", "contents"):
                 if key not in spec:
                     raise UserError(f"{source}: datasets.{name}: ladder datasets need {key!r}")
+            rungs = [f"{s:.2f}" for s in spec["strengths"]]
+            if len(set(rungs)) != len(rungs):
+                raise UserError(f"{source}: datasets.{name}.strengths: rungs must differ in their first two decimals")
         lo, hi = spec.get("mos_scale", [0, 1])
         if not lo < hi:
             raise UserError(f"{source}: datasets.{name}.mos_scale: low {lo} must be below high {hi}")

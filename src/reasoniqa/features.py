@@ -1,8 +1,8 @@
 """Visual features measured on pixels, and their quantization into a few named levels.
 
-Each feature is measured at the resolution the model sees (the stand-ins' images are stored at it; a
-real dataset's at its own, which the processor resizes), since a description can only be learned for
-what is visible there. Estimators, chosen on the stand-ins' ground truth (experiments/feature_estimators.py,
+Each feature is measured on the manifest's image: for the stand-ins that is the resolution the model
+sees (a description can only be learned for what is visible there); a real dataset's at its own (or its
+`resize_max` copy's, where JPEG's 8x8 grid no longer lines up: compression then reads near zero). Estimators, chosen on the stand-ins' ground truth (experiments/feature_estimators.py,
 README "Feature validation"):
 - noise: skimage.restoration.estimate_sigma (wavelet MAD, Donoho) on the two opponent colour channels,
   where natural content is smooth and sensor-like noise, independent per channel, is not: it tracks the
@@ -15,8 +15,11 @@ README "Feature validation"):
   vs 0.50 for a block-edge ratio);
 - exposure: mean luminance; contrast: RMS contrast; colour: Hasler-Süsstrunk (2003) colourfulness.
   Contrast and colour follow their distortion only weakly (Spearman about 0.2: a photograph's own
-  contrast and colour vary more than the applied loss), so they are measured and validated but not
-  described (DESCRIBED).
+  contrast and colour vary more than the applied loss); they stay in the descriptions because they
+  still carry quality (README "Descriptions and how far to trust them").
+The noise estimator fits noise independent per colour channel, as the stand-ins' (and LIVE's, CSIQ's)
+white noise is; a greyscale image reads 0, and chroma noise is partly removed by a JPEG's 4:2:0
+subsampling: on real photographs it is to be checked against SPAQ's noisiness scores (not done yet).
 Thresholds come from quantiles of the training split (calibrate) and are stored as an artifact, so every
 dataset is described on one scale.
 """
@@ -46,20 +49,6 @@ QUANTILES = {
     "contrast": [0.2],
     "colour": [0.2, 0.8],
 }
-
-
-def blockiness(grey: np.ndarray, block: int = 8) -> float:
-    """Mean absolute step across 8x8 block boundaries over the mean step elsewhere (1 = no blocking).
-
-    JPEG quantizes 8x8 blocks independently, so its artifacts are discontinuities on the block grid;
-    a ratio to the off-grid steps makes it insensitive to overall texture.
-    """
-    dx = np.abs(np.diff(grey, axis=1))
-    dy = np.abs(np.diff(grey, axis=0))
-    on_x = dx[:, block - 1 :: block].mean() if dx.shape[1] >= block else 0.0
-    on_y = dy[block - 1 :: block, :].mean() if dy.shape[0] >= block else 0.0
-    off = (dx.mean() + dy.mean()) / 2 + 1e-6
-    return float((on_x + on_y) / 2 / off)
 
 
 def colourfulness(rgb: np.ndarray) -> float:

@@ -19,6 +19,8 @@ from reasoniqa.layout import ARTIFACTS
 TABLES = {Path(ARTIFACTS[name]).name: ARTIFACTS[name] for name in
           ("table1", "table1_per_seed", "table2", "temperature_table", "table3", "table5", "description_accuracy",
            "feature_validation", "ceiling", "ladders")}
+# tables a configuration may not make (no synthetic stand-ins, no ladder datasets): their blocks say so
+OPTIONAL = {Path(ARTIFACTS[name]).name for name in ("feature_validation", "ceiling", "ladders")}
 BLOCK = re.compile(r"(<!-- results:(?P<name>[a-z0-9_]+) -->\n)(?P<body>.*?)(<!-- /results:(?P=name) -->)", re.S)
 
 
@@ -125,9 +127,10 @@ def ladders(frame) -> str:
     distortions = list(dict.fromkeys(frame["distortion"]))
     rows = []
     for method in _method_order(frame):
-        part = frame[frame["method"] == method].set_index("distortion")["srcc_score_vs_strength"]
-        rows.append([method, *[f"{part[d]:+.2f}" for d in distortions]])
-    return _markdown(["method", *distortions], rows)
+        for dataset, part in frame[frame["method"] == method].groupby("dataset"):
+            part = part.set_index("distortion")["srcc_score_vs_strength"]
+            rows.append([method, dataset, *[f"{part[d]:+.2f}" if d in part.index else "–" for d in distortions]])
+    return _markdown(["method", "ladders", *distortions], rows)
 
 
 RENDERERS = {
@@ -147,10 +150,12 @@ def render(snapshot: str | Path) -> dict[str, str]:
     """{block name: Markdown} from a snapshot folder."""
     import pandas as pd
 
-    missing = [file for file, _ in RENDERERS.values() if not (Path(snapshot) / file).is_file()]
+    missing = [file for file, _ in RENDERERS.values()
+               if not (Path(snapshot) / file).is_file() and file not in OPTIONAL]
     if missing:
         raise UserError(f"{snapshot}/{missing[0]} does not exist: make the snapshot with `reasoniqa readme`")
-    return {name: fn(pd.read_csv(Path(snapshot) / file)) for name, (file, fn) in RENDERERS.items()}
+    return {name: fn(pd.read_csv(Path(snapshot) / file)) if (Path(snapshot) / file).is_file()
+            else "(not made by this configuration)\n" for name, (file, fn) in RENDERERS.items()}
 
 
 def config_digest(config: str | Path | list) -> str:
@@ -172,14 +177,15 @@ def take_snapshot(results: str | Path, snapshot: str | Path, config: str | Path 
 
     from reasoniqa.io import atomic_dir
 
-    missing = [src for src in TABLES.values() if not (Path(results) / src).is_file()]
+    missing = [src for name, src in TABLES.items() if not (Path(results) / src).is_file() and name not in OPTIONAL]
     if missing:
         raise UserError(f"{results}/{missing[0]} does not exist: run the workflow first ({len(missing)} tables missing)")
     configs = [config] if isinstance(config, (str, Path)) else list(config)
     digest = config_digest(configs)  # a bad config fails here, before anything is replaced
     with atomic_dir(snapshot, stamp=False) as tmp:
         for name, src in TABLES.items():
-            shutil.copy2(Path(results) / src, Path(tmp) / name)
+            if (Path(results) / src).is_file():
+                shutil.copy2(Path(results) / src, Path(tmp) / name)
         write_json(Path(tmp) / "snapshot.json", {"config": [str(c) for c in configs], "config_sha256": digest})
 
 

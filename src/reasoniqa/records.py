@@ -55,6 +55,12 @@ def all_records(frame, features, thresholds: dict, dataset: str, cfg: dict,
 def measured_descriptions(names, features, thresholds: dict, dataset: str, cfg: dict) -> list[str]:
     """What a perfect stage 1 would write: each image described with exactly its measured feature levels
     (the training labels' phrasing, seeded apart from them)."""
+    from reasoniqa import UserError
+
     rng = np.random.default_rng([cfg["labels"]["seed"], sum(map(ord, dataset)), 1])
     feats = features.set_index("name") if "name" in features.columns else features
+    missing = [n for n in names if n not in feats.index]
+    if missing:
+        raise UserError(f"{dataset}: no measured features for image {missing[0]!r} ({len(missing)} missing): "
+                        "rerun the features step")
     return [describe(levels_of(feats.loc[n], thresholds), rng, cfg["labels"].get("paraphrases")) for n in names]

@@ -56,6 +56,9 @@ def rate_measured_split(cfg: dict, method: str, base: str, adapter: str | None, 
     from reasoniqa.records import measured_descriptions
     from reasoniqa.scoring import predictions_frame
 
+    if cfg["labels"].get("teacher"):
+        raise UserError("labels.teacher is set: the raters learned a teacher's wording, which descriptions from "
+                        "measured levels do not follow; the ceiling needs template descriptions")
     frame, meta = load_manifest(data, split=split)
     texts = measured_descriptions(frame["name"], pd.read_csv(features), load_thresholds(calibration),
                                   meta["name"], cfg)

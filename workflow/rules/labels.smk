@@ -12,8 +12,10 @@ rule features:
         **job_resources("features"),
     params:
         config=CONFIG,
+        # the config's value, not {threads}: dvc.yaml (planned with one core) runs the same command
+        workers=config["torch_threads"],
     shell:
-        "reasoniqa features --config {params.config} --data {input} --out {output} --workers {threads} --log {log}"
+        "reasoniqa features --config {params.config} --data {input} --out {output} --workers {params.workers} --log {log}"
 
 
 rule calibrate:

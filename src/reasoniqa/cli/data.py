@@ -50,6 +50,12 @@ def simulate_real(a):
     unknown = [k for k in kinds if k not in SIMULATORS]
     if unknown:
         raise UserError(f"cannot simulate {unknown[0]!r}; known: {', '.join(SIMULATORS)}")
+    from pathlib import Path
+
+    from reasoniqa.data.simulate import check_target
+
+    for kind in kinds:  # every target checked before hours of writing
+        check_target(Path(a.out) / kind)
     for kind in kinds:
         n = simulate(kind, f"{a.out}/{kind}", a.fraction, a.workers, a.seed)
         log.info("%s: %d simulated images in %s/%s", kind, n, a.out, kind)

@@ -49,7 +49,8 @@ def synthesize_ladders(name: str, spec: dict, out: str | Path, progress: bool = 
     from PIL import Image
     from tqdm import tqdm
 
-    rng = np.random.default_rng(spec.get("seed", 0))
+    # separate streams: a content's picture does not change when the distortion list does
+    rng = np.random.default_rng([spec.get("seed", 0), 1])
     lo, hi = spec.get("mos_scale", [0, 1])
     rater_bias = rng.normal(0, psychometric.RATER_BIAS_SD, spec.get("raters", 20))
     steps = [float(s) for s in spec["strengths"] if s > 0]
@@ -57,7 +58,7 @@ def synthesize_ladders(name: str, spec: dict, out: str | Path, progress: bool = 
     with atomic_dir(out) as tmp:
         (tmp / "images").mkdir()
         for c in tqdm(range(spec["contents"]), desc=f"synthesize {name}", disable=not progress):
-            pristine = dead_leaves(spec["image_size"], rng)
+            pristine = dead_leaves(spec["image_size"], np.random.default_rng([spec.get("seed", 0), 0, c]))
             content = f"leaves{c:02d}"
             versions = [({}, f"{content}_pristine.png")] + [
                 ({d: s}, f"{content}_{d}_{s:.2f}.png") for d in spec["distortions"] for s in steps]

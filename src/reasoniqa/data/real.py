@@ -177,8 +177,17 @@ def build_manifest(name: str, spec: dict, raw: str | Path, out: str | Path) -> i
         pd.DataFrame(frame, columns=COLUMNS).to_csv(tmp / "manifest.csv", index=False)
         if skipped:
             pd.DataFrame(skipped, columns=["name", "path", "reason"]).to_csv(tmp / "skipped.csv", index=False)
+        from reasoniqa.data.simulate import MARKER
+
+        simulated = (raw / MARKER).is_file()
+        if simulated:
+            import logging
+
+            logging.getLogger("reasoniqa").warning("%s: %s holds a simulation (reasoniqa simulate-real), not the "
+                                                   "real dataset; dataset.json says so", name, raw)
         write_json(tmp / "dataset.json", {"name": name, "kind": spec["kind"], "mos_scale": [lo, hi],
-                                         "lower_is_better": entry.lower_is_better, "split": entry.split})
+                                         "lower_is_better": entry.lower_is_better, "split": entry.split,
+                                         "simulated": simulated})
     return int((frame["is_reference"] == 0).sum())
 
 

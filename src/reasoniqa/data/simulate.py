@@ -194,6 +194,15 @@ def simulate_csiq(raw: Path, count: int, workers: int, seed: int, size=None) -> 
     return len(jobs)
 
 
+MARKER = "SIMULATED.txt"  # prepare copies it into dataset.json ("simulated": true) and warns
+
+
+def check_target(raw: Path) -> None:
+    """Refuse a folder that holds anything (real data is never overwritten)."""
+    if raw.exists() and (not raw.is_dir() or any(raw.iterdir())):
+        raise UserError(f"{raw} already exists and is not empty: simulate into a new folder")
+
+
 SIMULATORS = {"koniq": simulate_koniq, "spaq": simulate_spaq, "live": simulate_live, "csiq": simulate_csiq}
 
 
@@ -207,9 +216,9 @@ def simulate(kind: str, raw: str | Path, fraction: float = 1.0, workers: int = 1
     if not 0 < fraction <= 1:
         raise UserError(f"--fraction must be in (0, 1], got {fraction}")
     raw = Path(raw)
-    if raw.exists() and any(raw.iterdir()):
-        raise UserError(f"{raw} already exists and is not empty: simulate into a new folder")
+    check_target(raw)
     raw.mkdir(parents=True, exist_ok=True)
+    (raw / MARKER).write_text("Made by `reasoniqa simulate-real` (reasoniqa.data.simulate): not the real dataset.\n")
     # LIVE's labels are positional over fixed folder counts: it is always simulated whole (982 images)
     count = SHAPES[kind].count if kind == "live" else max(1, int(round(SHAPES[kind].count * fraction)))
     return SIMULATORS[kind](raw, count, workers, seed, size)

@@ -3,8 +3,9 @@
 Stage 2 reads only the description, so its accuracy is bounded by what the described feature levels
 carry. Rows per test set:
 - `linear / measured levels`: a linear model on the one-hot measured levels (what a perfect stage 1
-  names), fitted by least squares on the training datasets' training split: the ceiling of the stage-2
-  model class;
+  names), fitted by least squares on the training datasets' training split: the reference the other
+  rows are compared with ("the ceiling"; a reference, not a bound: a trained rater may pass it, and
+  `srcc_below_ceiling` is then negative);
 - `linear / measured values`: the same on the raw measurements (what quantizing into levels costs);
 - `<method> / measured descriptions`: the trained rater fed a perfect stage 1's descriptions
   (rule rate_measured_split), mean over seeds;
@@ -57,12 +58,21 @@ def ceiling_table(train_features: list[str], test_features: dict[str, str], data
     from reasoniqa.labels import load_thresholds
     from reasoniqa.metrics import correlations
 
+    from reasoniqa import UserError
+
+    def joined(feature_file: str, dataset: str, split: str):
+        """The split's scores with its measured features; every image must have been measured."""
+        if dataset not in data_dirs:
+            raise UserError(f"ceiling: no dataset folder for {dataset!r} among --data")
+        frame, _ = load_manifest(data_dirs[dataset], split=split)
+        out = frame[["name", "score"]].merge(pd.read_csv(feature_file), on="name")
+        if len(out) != len(frame):
+            raise UserError(f"{feature_file}: {len(frame) - len(out)} images of {dataset}'s {split} split have no "
+                            "measured features: rerun the features step")
+        return out
+
     thresholds = load_thresholds(calibration)
-    train = []
-    for f in train_features:
-        feats = pd.read_csv(f)
-        frame, _ = load_manifest(data_dirs[_stem(f)], split="train")
-        train.append(frame[["name", "score"]].merge(feats, on="name"))
+    train = [joined(f, _stem(f), "train") for f in train_features]
     train = pd.concat(train, ignore_index=True)
     mean, std = train[FEATURES].mean().to_numpy(), train[FEATURES].std().to_numpy() + 1e-12
     w_levels = fit_least_squares(level_design([levels_of(r, thresholds) for _, r in train.iterrows()]),
@@ -70,8 +80,7 @@ def ceiling_table(train_features: list[str], test_features: dict[str, str], data
     w_values = fit_least_squares(value_design(train, mean, std), train["score"].to_numpy())
     rows = []
     for dataset, feat_file in sorted(test_features.items()):
-        frame, _ = load_manifest(data_dirs[dataset], split="test")
-        test = frame[["name", "score"]].merge(pd.read_csv(feat_file), on="name")
+        test = joined(feat_file, dataset, "test")
         target = test["score"].to_numpy()
         levels = [levels_of(r, thresholds) for _, r in test.iterrows()]
         for rater, pred in [(CEILING, level_design(levels) @ w_levels),

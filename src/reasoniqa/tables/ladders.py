@@ -13,6 +13,7 @@ def ladder_table(pred_files: list[str], data_dirs: list[str], table_path: str) -
     import pandas as pd
     from scipy import stats
 
+    from reasoniqa import UserError
     from reasoniqa.data.manifest import load_manifest, parse_distortions
     from reasoniqa.io import write_table
     from reasoniqa.layout import parse_prediction_path
@@ -24,8 +25,14 @@ def ladder_table(pred_files: list[str], data_dirs: list[str], table_path: str) -
     per = {}
     for f in pred_files:
         key = parse_prediction_path(f)
+        if key["dataset"] not in ladders:
+            raise UserError(f"{f}: no ladder dataset {key['dataset']!r} among --data")
         frame, distortions = ladders[key["dataset"]]
-        pred = pd.read_csv(f, keep_default_na=False).set_index("name").loc[frame.index]
+        pred = pd.read_csv(f, keep_default_na=False).set_index("name")
+        missing = frame.index.difference(pred.index)
+        if len(missing):
+            raise UserError(f"{f}: no prediction for {missing[0]!r} ({len(missing)} missing)")
+        pred = pred.loc[frame.index]
         applied = [parse_distortions(d) for d in frame["distortions"]]
         for d in distortions:
             on = [not a or set(a) == {d} for a in applied]  # this ladder's rungs and the pristine images
