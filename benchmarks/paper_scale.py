@@ -148,6 +148,13 @@ def training_memory(work: Path, override: str, sizes: list[int], steps: int) -> 
                                     "0", "--out", str(out), "--checkpoints", str(work / f"ckpt_{n}")], work / "logs")
         result["runs"].append({"training_images": n, **m, "s_per_step": round(m["wall_s"] / steps, 2),
                                "all_encoded_up_front_mb": round(n * per_image / 2**20, 1)})
+    # scoring with the trained stand-in: the paper's data path and batch size, per test image
+    live_test = count_images(work / "data/live")["test"]
+    m = run_step("score_live", ["score-split", *cfg, "--method", "one_stage", "--base", str(model_dir), "--adapter",
+                                str(work / f"adapter_{min(sizes[0], len(train))}"), "--data", str(work / "data/live"),
+                                "--out", str(work / "predictions/one_stage/seed0/live.csv")], work / "logs")
+    result["scoring"] = {"method": "one_stage", "dataset": "live (test split)", "images": live_test, **m,
+                         "cpu_s_per_image": round(m["cpu_s"] / live_test, 3)}
     return result
 
 
