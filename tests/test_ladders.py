@@ -50,3 +50,14 @@ def test_table_is_minus_one_for_a_score_that_falls_with_every_rung(tmp_path):
 def test_a_ladder_is_not_a_test_dataset(test_cfg):
     with pytest.raises(UserError, match="ladders are listed in ladder_datasets only"):
         validate_config({**test_cfg, "test_datasets": [*test_cfg["test_datasets"], "synth_ladders"]})
+
+
+def test_a_missing_predictions_file_is_one_line(tmp_path, venv_bin):
+    import subprocess
+
+    synthesize_ladders("lad", SPEC, tmp_path / "lad", progress=False)
+    out = subprocess.run([str(venv_bin / "reasoniqa"), "ladders", "--predictions", str(tmp_path / "m/seed0/lad.csv"),
+                          "--data", str(tmp_path / "lad"), "--table", str(tmp_path / "t.csv")],
+                         capture_output=True, text=True)
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert out.stderr.strip().endswith(f"no such file or folder: {tmp_path / 'm/seed0/lad.csv'}")

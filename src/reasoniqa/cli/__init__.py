@@ -47,7 +47,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     setup_logging(args.log)
     try:
-        args.func(args)
+        try:
+            args.func(args)
+        except FileNotFoundError as exc:  # a path given on the command line that does not exist
+            raise UserError(f"no such file or folder: {exc.filename}") from None
     except UserError as exc:
         message = f"reasoniqa {args.step}: error: {exc}"
         print(message, file=sys.stderr)
