@@ -178,9 +178,11 @@ def text_tokens(work: Path, cfg_files: list[str]) -> dict[str, float]:
     return out
 
 
-def real_test_images(sizes: dict) -> int:
-    """Test images of the four datasets at their real counts (a fraction's scaled up)."""
-    return int(sum(round(v["test"] * v["scale_to_real"]) for v in sizes.values()))
+def real_test_images(sizes: dict, cap: int | None = None) -> int:
+    """Test images of the four datasets at their real counts (a fraction's scaled up), each at most `cap`
+    (a step's seeded subset, e.g. intervention.max_images)."""
+    counts = [round(v["test"] * v["scale_to_real"]) for v in sizes.values()]
+    return int(sum(min(c, cap) if cap else c for c in counts))
 
 
 def ladder_images(spec: dict) -> int:
@@ -193,7 +195,6 @@ def gpu_plan(jobs: list[dict], cfg: dict, sizes: dict, tokens: dict) -> dict:
     generated token of a batch reads the weights once and every row's KV cache."""
     flops_s = GPU["peak_tflops"] * 1e12 * GPU["utilisation"]
     n, img = GPU["params"], GPU["image_tokens"]
-    test = real_test_images(sizes)
     context = img + tokens["one_stage_desc"]
 
     def decode_s(steps: float, rows: int) -> float:
@@ -231,13 +232,15 @@ def gpu_plan(jobs: list[dict], cfg: dict, sizes: dict, tokens: dict) -> dict:
             temps = len(job["outputs"]) // len(sizes)  # one file per temperature and test set
             gen = (describe if describes else 0) + ins["rating_tokens"]
             rows = ins["batch_size"] * ins["k"]  # the batch's images x K samples share each decoding step
-            add(rule, temps * (2 * n * test * context / flops_s + decode_s(gen * test / ins["batch_size"], rows)),
+            m = real_test_images(sizes, ins["max_images"])
+            add(rule, temps * (2 * n * m * context / flops_s + decode_s(gen * m / ins["batch_size"], rows)),
                 f"{temps} temperatures: prefill once, K={ins['k']} samples decoded together")
         elif rule == "analyze_split":
             m = cfg["analysis"]["samples"] * len(sizes)
             add(rule, 3 * 2 * n * m * context / flops_s, "eager attention, hidden states kept: 3 x a forward")
         elif rule == "intervene_split":
-            add(rule, 8 * 2 * n * test * context / flops_s, "up to 8 edited forwards per image")
+            m = real_test_images(sizes, cfg["intervention"]["max_images"])
+            add(rule, 8 * 2 * n * m * context / flops_s, "up to 8 edited forwards per image")
     for v in per_rule.values():
         v["h100_h"] = round(v.pop("h100_s") / 3600, 3)
     return per_rule
@@ -251,6 +254,8 @@ def main() -> None:
     ap.add_argument("--train-sizes", type=int, nargs="+", default=[1000, 7046])
     ap.add_argument("--train-steps", type=int, default=30)
     ap.add_argument("--out", default=str(ROOT / "results/benchmarks/paper_scale.json"))
+    ap.add_argument("--plan-only", action="store_true",
+                    help="keep the measurements in --out and recompute the plan (after a config edit)")
     args = ap.parse_args()
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
@@ -263,11 +268,16 @@ def main() -> None:
     from reasoniqa.config import load_config
     from reasoniqa.dvcgen import dag_jobs
 
-    steps, sizes = cpu_steps(Path(args.raw), work, args.workers, str(override))
-    train = training_memory(work, str(override), args.train_sizes, args.train_steps)
+    if args.plan_only:
+        kept = json.loads(Path(args.out).read_text())
+        steps, sizes, train = kept["cpu_steps"], kept["datasets"], kept["training_memory"]
+        tokens = kept["gpu_assumptions"]["text_tokens_per_record_kind"]
+    else:
+        steps, sizes = cpu_steps(Path(args.raw), work, args.workers, str(override))
+        train = training_memory(work, str(override), args.train_sizes, args.train_steps)
+        tokens = text_tokens(work, [*BASE, str(override)])
     cfg = load_config([*BASE])
     jobs = dag_jobs(BASE)
-    tokens = text_tokens(work, [*BASE, str(override)])
     gpu = gpu_plan(jobs, cfg, sizes, tokens)
     # CPU-hours of the whole configuration: each per-dataset job measured at real size (a fraction scaled),
     # the classical fit per KonIQ training image, the classical scoring per test image (3 methods)
