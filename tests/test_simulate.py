@@ -65,3 +65,23 @@ def test_simulation_refuses_a_used_folder_and_bad_fractions(tmp_path):
     assert (tmp_path / "raw" / "keep.txt").read_text() == "mine"
     with pytest.raises(UserError, match="fraction"):
         simulate("csiq", tmp_path / "other", 1.5)
+
+
+def test_spaq_attribute_scores_check_the_measured_features(tmp_path):
+    """The real-data check of the features (SPAQ's attribute scores), on a simulated SPAQ whose attribute
+    scores follow the applied distortions: brightness and noisiness track exposure and noise."""
+    from reasoniqa.labels import measure_dataset, validate_attributes
+
+    simulate("spaq", tmp_path / "raw", 0.01, size=(128, 96))
+    build_manifest("spaq", {"kind": "spaq", "seed": 0}, tmp_path / "raw", tmp_path / "spaq")
+    measure_dataset(str(tmp_path / "spaq"), str(tmp_path / "features.csv"))
+    validate_attributes(str(tmp_path / "spaq"), str(tmp_path / "features.csv"), str(tmp_path / "table.csv"))
+    table = pd.read_csv(tmp_path / "table.csv").set_index("attribute")
+    assert len(table) == 5 and (table["images"] == 111).all()
+    # images matched by name: a shuffled join would give about 0 (+-0.1 for 111 images)
+    assert table.loc["Brightness", "spearman"] > 0.3 and table.loc["Noisiness", "spearman"] > 0.3
+    assert table.loc["Sharpness", "spearman"] < -0.3 and table.loc["Sharpness", "agrees"]
+    with pytest.raises(UserError, match="SPAQ only"):
+        simulate("csiq", tmp_path / "craw", 0.02, size=(24, 24))
+        build_manifest("csiq", {"kind": "csiq"}, tmp_path / "craw", tmp_path / "csiq")
+        validate_attributes(str(tmp_path / "csiq"), str(tmp_path / "features.csv"), str(tmp_path / "t.csv"))

@@ -170,3 +170,38 @@ def validate(data_dirs: list[str], feature_files: list[str], calibration: str, t
     fig.suptitle("Measured feature levels vs applied distortions (stand-in test splits)")
     fig.tight_layout()
     save_png(fig, figure_out, dpi=110)
+
+
+# SPAQ's per-image attribute scores (0-100, from its label sheet) and the measured feature each one
+# speaks to, with the sign expected if both measure the same thing: sharpness falls as blur rises.
+SPAQ_ATTRIBUTES = {"Brightness": ("exposure", 1), "Colorfulness": ("colour", 1), "Contrast": ("contrast", 1),
+                   "Noisiness": ("noise", 1), "Sharpness": ("blur", -1)}
+
+
+def validate_attributes(data_dir: str, features_csv: str, table_out: str) -> None:
+    """Measured features against SPAQ's attribute scores (the check on real photographs): Spearman per
+    attribute over every image, and its sign as expected. Images are matched by name to the label sheet
+    the prepare step read (the folder's `raw/` link)."""
+    import pandas as pd
+    from scipy import stats
+
+    from reasoniqa.data.manifest import load_manifest
+    from reasoniqa.data.real import REGISTRY
+
+    frame, meta = load_manifest(data_dir)
+    if meta.get("kind") != "spaq":
+        raise UserError(f"{data_dir}: attribute scores exist for SPAQ only (this dataset is {meta.get('kind')!r})")
+    sheet = pd.read_excel(Path(data_dir) / "raw" / REGISTRY["spaq"].labels)
+    missing = sorted(set(SPAQ_ATTRIBUTES) - set(sheet.columns))
+    if missing:
+        raise UserError(f"SPAQ label sheet: no attribute column {missing[0]!r}")
+    feats = pd.read_csv(features_csv).set_index("name")
+    joined = sheet.set_index("Image name").join(feats, how="inner")
+    if len(joined) < len(frame):
+        raise UserError(f"{features_csv}: {len(frame) - len(joined)} images have no measured features")
+    rows = []
+    for attribute, (feature, sign) in SPAQ_ATTRIBUTES.items():
+        rho = float(stats.spearmanr(joined[attribute], joined[feature]).statistic)
+        rows.append({"attribute": attribute, "feature": feature, "expected_sign": sign, "images": len(joined),
+                     "spearman": rho, "agrees": bool(sign * rho > 0)})
+    write_table(table_out, pd.DataFrame(rows), ".3f")

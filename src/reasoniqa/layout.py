@@ -65,6 +65,10 @@ class Layout:
     def features(self, dataset="{dataset}") -> str:
         return self._r("features", f"{dataset}.csv")
 
+    def attribute_validation(self, dataset="{dataset}") -> str:
+        """Measured features vs a real dataset's attribute scores (SPAQ)."""
+        return self._r("tables", f"feature_validation_{dataset}.csv")
+
     def labels(self, dataset="{dataset}") -> str:
         return self._r("labels", dataset)
 

@@ -22,6 +22,7 @@ RULE_CONFIG: dict[str, list[str]] = {
     "calibrate": [],
     "labels": [*_CHAT, "labels", "predict", *_MODEL],  # predict and model: the optional teacher VLM
     "validate_features": [],
+    "validate_attributes": [],
     "datasets_overview": ["datasets"],
     "build_model": [*_MODEL, *_CHAT],
     "train": ["train", *_MODEL, *_CHAT],

@@ -72,7 +72,10 @@ CLASSICAL_PREDICTIONS = per_method(L.predictions(), methods=CLASSICAL)
 DESCRIBED_PREDICTIONS = per_method(L.predictions(), methods=DESCRIBING)
 MEASURED_RATINGS = per_method(L.measured_rating(), methods=DESCRIBING)
 LADDER_PREDICTIONS = expand(
-    L.predictions(), method=config["methods"], seed=SEEDS, dataset=config["ladder_datasets"]
+    L.predictions(),
+    method=config["methods"],
+    seed=SEEDS,
+    dataset=config["ladder_datasets"],
 )
 
 # Table 2's temperature and the temperature curve's, each sampled once.
@@ -122,6 +125,7 @@ USED = [n for n in config["datasets"] if n in ALL_DATASETS]
 SYNTHETIC = [n for n in USED if config["datasets"][n]["kind"] == "synthetic"]
 LADDERS = config["ladder_datasets"]
 REAL = [n for n in USED if config["datasets"][n]["kind"] != "synthetic"]
+WITH_ATTRIBUTES = [n for n in REAL if config["datasets"][n]["kind"] == "spaq"]
 CALIBRATION = L.artifact("calibration")
 FEATURE_VALIDATION = L.artifact("feature_validation")
 FIG_FEATURES = L.artifact("feature_figure")

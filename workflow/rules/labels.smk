@@ -83,3 +83,22 @@ rule validate_features:
     shell:
         "reasoniqa validate-features --config {params.config} --data {input.data} --features {input.features} "
         "--calibration {input.calibration} --table {output.table} --figure {output.figure} --log {log}"
+
+
+rule validate_attributes:
+    input:
+        data=L.dataset(),
+        features=L.features(),
+    output:
+        L.attribute_validation(),
+    log:
+        "logs/render/feature_validation_{dataset}.log",
+    wildcard_constraints:
+        dataset=one_of(WITH_ATTRIBUTES),
+    conda:
+        ENV
+    params:
+        config=CONFIG,
+    shell:
+        "reasoniqa validate-attributes --config {params.config} --data {input.data} --features {input.features} "
+        "--table {output} --log {log}"

@@ -86,6 +86,12 @@ def validate_features(a):
     validate(a.data, a.features, a.calibration, a.table, a.figure)
 
 
+def validate_attributes(a):
+    from reasoniqa.labels import validate_attributes
+
+    validate_attributes(a.data, a.features, a.table)
+
+
 def add_steps(step):
     s = step("build-model", build_model, "build a tiny random-init VLM (the embedded default, or --family)")
     s.add_argument("--out", required=True)
@@ -136,3 +142,8 @@ def add_steps(step):
     s.add_argument("--calibration", required=True)
     s.add_argument("--table", required=True)
     s.add_argument("--figure", required=True)
+
+    s = step("validate-attributes", validate_attributes, "measured features vs SPAQ's attribute scores")
+    s.add_argument("--data", required=True, help="a prepared SPAQ folder")
+    s.add_argument("--features", required=True)
+    s.add_argument("--table", required=True)
