@@ -71,11 +71,9 @@ CLASSICAL_MODELS = L.artifact("classical_models")
 CLASSICAL_PREDICTIONS = per_method(L.predictions(), methods=CLASSICAL)
 DESCRIBED_PREDICTIONS = per_method(L.predictions(), methods=DESCRIBING)
 MEASURED_RATINGS = per_method(L.measured_rating(), methods=DESCRIBING)
+LADDERS = config["ladder_datasets"]
 LADDER_PREDICTIONS = expand(
-    L.predictions(),
-    method=config["methods"],
-    seed=SEEDS,
-    dataset=config["ladder_datasets"],
+    L.predictions(), method=config["methods"], seed=SEEDS, dataset=LADDERS
 )
 
 # Table 2's temperature and the temperature curve's, each sampled once.
@@ -123,7 +121,6 @@ ALL_DATASETS = sorted(set(config["train_datasets"]) | set(config["test_datasets"
 # Datasets the run uses (a base config may define more than an override trains and tests on).
 USED = [n for n in config["datasets"] if n in ALL_DATASETS]
 SYNTHETIC = [n for n in USED if config["datasets"][n]["kind"] == "synthetic"]
-LADDERS = config["ladder_datasets"]
 REAL = [n for n in USED if config["datasets"][n]["kind"] != "synthetic"]
 WITH_ATTRIBUTES = [n for n in REAL if config["datasets"][n]["kind"] == "spaq"]
 CALIBRATION = L.artifact("calibration")

@@ -12,10 +12,8 @@ rule features:
         **job_resources("features"),
     params:
         config=CONFIG,
-        # the config's value, not {threads}: dvc.yaml (planned with one core) runs the same command
-        workers=config["torch_threads"],
     shell:
-        "reasoniqa features --config {params.config} --data {input} --out {output} --workers {params.workers} --log {log}"
+        "reasoniqa features --config {params.config} --data {input} --out {output} --log {log}"
 
 
 rule calibrate:

@@ -64,7 +64,9 @@ def simulate_real(a):
 def features(a):
     from reasoniqa.labels import measure_dataset
 
-    log.info("measured features of %d images -> %s", measure_dataset(a.data, a.out, a.workers), a.out)
+    # the config's torch_threads processes (the rule's threads), the same under Snakemake and dvc.yaml
+    workers = a.workers or cfg(a)["torch_threads"]
+    log.info("measured features of %d images -> %s", measure_dataset(a.data, a.out, workers), a.out)
 
 
 def calibrate(a):
@@ -123,7 +125,8 @@ def add_steps(step):
     s = step("features", features, "measure visual features of every image of a dataset")
     s.add_argument("--data", required=True)
     s.add_argument("--out", required=True)
-    s.add_argument("--workers", type=int, default=1, help="processes measuring images in parallel")
+    s.add_argument("--workers", type=int, help="processes measuring images in parallel (default: the config's "
+                                                 "torch_threads)")
 
     s = step("calibrate", calibrate, "feature level thresholds from the training split")
     s.add_argument("--features", nargs="+", required=True)
