@@ -44,8 +44,8 @@ MODEL = {"test_sampling", "test_lens", "test_training", "test_model", "test_labe
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if item.get_closest_marker("gpu"):
-            continue
+        if item.get_closest_marker("gpu") or item.get_closest_marker("integration"):
+            continue  # marked by hand: a test that runs Snakemake or the CLI in a module of faster tests
         module = item.module.__name__.rsplit(".", 1)[-1]
         lane = "integration" if module in INTEGRATION else "model" if module in MODEL else "unit"
         item.add_marker(getattr(pytest.mark, lane))

@@ -84,6 +84,7 @@ PAPER = {"llava": (["paper.yaml"], "llava-hf/llava-1.5-7b-hf"),
          "internvl": (["paper.yaml", "paper_internvl.yaml"], "OpenGVLab/InternVL3-8B-hf")}
 
 
+@pytest.mark.integration  # plans the workflow with Snakemake
 @pytest.mark.parametrize("family", sorted(PAPER))
 def test_paper_configs_are_valid_and_plan_the_full_workflow(family, root, venv_bin):
     from reasoniqa.model.families import get_family
@@ -112,6 +113,7 @@ def test_config_readme_documents_every_key_from_the_schema(root):
     assert (root / "config/README.md").read_text() == render(), "config/README.md is stale: run `make config-doc`"
 
 
+@pytest.mark.integration  # runs Snakemake
 def test_a_family_override_given_alone_is_refused(root, venv_bin):
     """config/paper_qwen2_5_vl.yaml goes after paper.yaml; alone it would mix the embedded default with a
     7B model, so it fails validation, naming what is missing."""

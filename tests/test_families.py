@@ -193,6 +193,7 @@ def test_training_batch_pads_images_of_different_tile_counts():
     assert batch["image_sizes"].tolist() == [[4, 8], [4, 20]]
 
 
+@pytest.mark.integration  # two CLI runs per family
 @pytest.mark.parametrize("family", FAMILIES)
 def test_build_model_then_predict_with_any_base_folder(family, tmp_path, data, venv_bin, root):
     """`reasoniqa build-model --family F --out DIR`, then `reasoniqa predict --method zero_shot --base DIR`."""

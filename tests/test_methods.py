@@ -74,6 +74,7 @@ def test_a_fifth_method_runs_through_every_inference_path(toy, tiny_model, test_
                                 progress=False), list)
 
 
+@pytest.mark.integration  # plans the workflow with Snakemake
 def test_the_workflow_plans_a_fifth_method_from_its_class(root, venv_bin, tmp_path):
     """A Snakefile that registers the toy method, then includes the project's: the rules ask the class,
     so the untrained describing method gets scoring, sampling, lens and intervention jobs and no training."""

@@ -151,7 +151,10 @@ def test_download_refuses_checksum_mismatch(tmp_path):
     assert not (tmp_path / "dl/data.bin").exists() and not (tmp_path / "dl/data.bin.part").exists()
 
 
-def test_unreachable_host_says_what_to_place_where(tmp_path):
+def test_unreachable_host_says_what_to_place_where(tmp_path, monkeypatch):
+    import reasoniqa.data.download
+
+    monkeypatch.setattr(reasoniqa.data.download.time, "sleep", lambda s: None)  # the retries' backoff (15 s)
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
