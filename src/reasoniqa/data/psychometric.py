@@ -30,6 +30,8 @@ def true_quality(applied: dict[str, float], content_quality: float) -> float:
     return content_quality * (1.0 - pooled)
 
 
-def rate(quality: float, rater_bias: np.ndarray, rng) -> np.ndarray:
-    """One judgement per rater, in [0, 1] higher-better."""
-    return np.clip(quality + rater_bias + rng.normal(0, RATER_NOISE_SD, rater_bias.shape), 0.0, 1.0)
+def rate(quality, rater_bias: np.ndarray, rng) -> np.ndarray:
+    """One judgement per rater, in [0, 1] higher-better: [raters] for one quality, [images, raters] for a
+    column of qualities ([images, 1])."""
+    shape = np.broadcast_shapes(np.shape(quality), rater_bias.shape)
+    return np.clip(quality + rater_bias + rng.normal(0, RATER_NOISE_SD, shape), 0.0, 1.0)

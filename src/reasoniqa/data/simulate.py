@@ -88,14 +88,14 @@ def _ratings(quality: np.ndarray, rng, raters: int = 20) -> np.ndarray:
     from reasoniqa.data import psychometric
 
     bias = rng.normal(0, psychometric.RATER_BIAS_SD, raters)
-    return np.clip(quality[:, None] + bias + rng.normal(0, psychometric.RATER_NOISE_SD, (len(quality), raters)), 0, 1)
+    return psychometric.rate(quality[:, None], bias, rng)
 
 
 def _draw(names: list[str], rng, most: int = 2) -> dict[str, float]:
-    picked = list(rng.choice(names, size=int(rng.integers(1, most + 1)), replace=False))
-    if "dark" in picked and "bright" in picked:
-        picked.remove("bright")
-    return {str(n): round(float(rng.uniform() ** 2), 4) for n in picked}
+    """1 to `most` of `names` with strengths, as the stand-ins draw them."""
+    from reasoniqa.data.synth import pick_distortions
+
+    return pick_distortions({"distortions": names, "distortions_per_image": [1, most]}, rng)
 
 
 def simulate_koniq(raw: Path, count: int, workers: int, seed: int, size=None) -> int:

@@ -29,7 +29,7 @@ def random_crop(photo: np.ndarray, size: int, rng) -> np.ndarray:
     return np.ascontiguousarray(crop[:, ::-1] if rng.random() < 0.5 else crop) / 255.0
 
 
-def _pick_distortions(spec: dict, rng) -> dict[str, float]:
+def pick_distortions(spec: dict, rng) -> dict[str, float]:
     lo, hi = spec.get("distortions_per_image", [1, 1])
     count = min(int(rng.integers(lo, hi + 1)), len(spec["distortions"]))
     names = list(rng.choice(spec["distortions"], size=count, replace=False))
@@ -89,7 +89,7 @@ def synthesize(name: str, spec: dict, out: str | Path, test_photos: list[str], p
                 Image.fromarray(D.to_uint8(pristine)).save(tmp / "images" / f"{content}_ref.png")
                 rows.append(_row(f"{content}_ref.png", raw, lo, hi, lower_is_better, split, content, {}, True))
             for version in range(spec["versions_per_crop"]):
-                applied = _pick_distortions(spec, rng)
+                applied = pick_distortions(spec, rng)
                 img = D.apply(pristine, applied, rng)
                 ratings = psychometric.rate(psychometric.true_quality(applied, content_quality), rater_bias, rng)
                 # Subjective scale: ratings in [0,1] higher-better -> dataset scale and direction.
