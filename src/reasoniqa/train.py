@@ -11,6 +11,7 @@ import logging
 import re
 import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -124,22 +125,30 @@ def _load_checkpoint(model, optimizer, scheduler, path: Path) -> tuple[int, list
     return meta["step"], meta["losses"]
 
 
-def train(cfg: dict, base: str, record_files: list[str], seed: int, out: str | Path,
-          ckpt_root: str | Path, stage: str = "one_stage", split: str = "train",
-          stop_after: int | None = None) -> dict:
-    """Train a LoRA adapter on the `split` records; write it to `out` (atomically). Returns run stats.
+@dataclass
+class Training:
+    """Everything one training run steps through (prepare_training); `training_step` advances it."""
+    model: object
+    processor: object
+    items: object  # EncodedRecords
+    optimizer: object
+    scheduler: object
+    steps: int
+    batch_size: int
+    trainable: int
 
-    `stop_after` ends the run early after that many steps (used to test kill-and-resume).
-    """
+
+def prepare_training(cfg: dict, base: str, record_files: list[str], seed: int, stage: str = "one_stage",
+                     split: str = "train") -> Training:
+    """Seed, base model with its LoRA adapter, the `split` records (encoded lazily), optimizer and schedule."""
     import torch
     from peft import get_peft_model
-    from tqdm import tqdm
     from transformers import get_cosine_schedule_with_warmup
 
-    from reasoniqa.batching import EncodedRecords, collate, encode_record
-    from reasoniqa.device import input_device, to_model
-    from reasoniqa.prompts import Prompts
+    from reasoniqa.batching import EncodedRecords, encode_record
+    from reasoniqa.device import input_device
     from reasoniqa.model.load import load_base
+    from reasoniqa.prompts import Prompts
 
     t = cfg["train"]
     plan = stage_plan(cfg, stage)
@@ -147,8 +156,7 @@ def train(cfg: dict, base: str, record_files: list[str], seed: int, out: str | P
     torch.manual_seed(seed)
     torch.use_deterministic_algorithms(True, warn_only=torch.cuda.is_available())
     model, processor = load_base(base, cfg)  # placed by reasoniqa.device
-    device = input_device(model).type
-    if device == "cuda":  # memory: recompute activations instead of storing them
+    if input_device(model).type == "cuda":  # memory: recompute activations instead of storing them
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
         model.enable_input_require_grads()
     check_modules_to_save(model, plan["modules_to_save"])
@@ -163,11 +171,50 @@ def train(cfg: dict, base: str, record_files: list[str], seed: int, out: str | P
     prompts = Prompts(cfg, processor)
     items = EncodedRecords(lambda record: encode_record(processor, prompts, record), records,
                            cfg["resources"]["encode_cache_mb"] * 2**20)
-
     optimizer = torch.optim.AdamW(
         [p for p in model.parameters() if p.requires_grad], lr=t["lr"], weight_decay=t["weight_decay"]
     )
     scheduler = get_cosine_schedule_with_warmup(optimizer, int(t["warmup_ratio"] * steps), steps)
+    return Training(model, processor, items, optimizer, scheduler, steps, t["batch_size"], trainable)
+
+
+def training_step(run: Training, seed: int, step: int, marks: list[float] | None = None) -> float:
+    """One optimizer step on the batch of (seed, step); returns the loss. `marks`, if given, receives
+    the clock after the batch is built, after the forward and after the backward (the profile's phases)."""
+    import torch
+
+    from reasoniqa.batching import collate
+    from reasoniqa.device import input_device, to_model
+
+    tick = marks.append if marks is not None else (lambda _: None)
+    model = run.model
+    batch = collate([run.items[i] for i in batch_indices(seed, step, run.batch_size, len(run.items))],
+                    run.processor.tokenizer.pad_token_id)
+    batch = to_model(batch, model)
+    tick(time.perf_counter())
+    device = input_device(model).type
+    with torch.autocast(device, dtype=torch.bfloat16, enabled=device == "cuda"):
+        loss = model(**batch).loss
+    tick(time.perf_counter())
+    loss.backward()
+    tick(time.perf_counter())
+    run.optimizer.step()
+    run.scheduler.step()
+    run.optimizer.zero_grad(set_to_none=True)
+    return loss.item()
+
+
+def train(cfg: dict, base: str, record_files: list[str], seed: int, out: str | Path,
+          ckpt_root: str | Path, stage: str = "one_stage", split: str = "train",
+          stop_after: int | None = None) -> dict:
+    """Train a LoRA adapter on the `split` records; write it to `out` (atomically). Returns run stats.
+
+    `stop_after` ends the run early after that many steps (used to test kill-and-resume).
+    """
+    from tqdm import tqdm
+
+    run = prepare_training(cfg, base, record_files, seed, stage, split)
+    model, optimizer, scheduler, steps = run.model, run.optimizer, run.scheduler, run.steps
     ckpt_root = Path(ckpt_root)
     # A checkpoint is resumed only by the run that made it: same config, inputs, base, seed, stage.
     inputs = {str(f): sha256_file(f) for f in record_files}
@@ -187,23 +234,15 @@ def train(cfg: dict, base: str, record_files: list[str], seed: int, out: str | P
     started = time.time()
     bar = tqdm(range(start, steps), desc=f"train {stage} seed {seed}", initial=start, total=steps)
     for step in bar:
-        batch = collate([items[i] for i in batch_indices(seed, step, t["batch_size"], len(items))],
-                        processor.tokenizer.pad_token_id)
-        batch = to_model(batch, model)
-        with torch.autocast(device, dtype=torch.bfloat16, enabled=device == "cuda"):
-            loss = model(**batch).loss
-        loss.backward()
-        optimizer.step()
-        scheduler.step()
-        optimizer.zero_grad(set_to_none=True)
-        losses.append(round(loss.item(), 6))
+        losses.append(round(training_step(run, seed, step), 6))
         bar.set_postfix(loss=f"{losses[-1]:.3f}")
         done = step + 1
-        if done % t["checkpoint_every"] == 0 and done < steps:
+        if done % cfg["train"]["checkpoint_every"] == 0 and done < steps:
             _save_checkpoint(model, optimizer, scheduler, done, losses, ckpt_root, fingerprint)
         if stop_after is not None and done >= stop_after:
             _save_checkpoint(model, optimizer, scheduler, done, losses, ckpt_root, fingerprint)
             return {"stopped_at": done}
+    items = run.items
     log.info("encoded %d records %d times (%.0f MB kept, budget resources.encode_cache_mb)", len(items),
              items.encoded, items.kept_bytes / 2**20)
     stats = {
@@ -211,7 +250,7 @@ def train(cfg: dict, base: str, record_files: list[str], seed: int, out: str | P
         "stage": stage,
         "steps": steps,
         "examples": len(items),
-        "trainable_parameters": trainable,
+        "trainable_parameters": run.trainable,
         "loss_first": losses[0],
         "loss_last_10_mean": float(np.mean(losses[-10:])),
         "config_hash": section_hash(cfg["train"], cfg["model"], cfg["levels"], cfg["prompts"]),
