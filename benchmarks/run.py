@@ -1,7 +1,7 @@
 """CPU benchmarks: writes results/benchmarks/bench.json (name -> value, with the machine described).
 
 Each comparison is a ratio measured in one run on one machine. Usage:
-    python benchmarks/run.py [--skip-pipeline]
+    python benchmarks/run.py [--skip-pipeline] [--skip-train-profile]
 The `gpu` section is copied from benchmarks/gpu.json, written by benchmarks/gpu.py (make test-gpu) on a GPU
 machine (it cannot be rerun here).
 """
@@ -156,6 +156,8 @@ def pipeline_wall(rules_out: Path) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--skip-pipeline", action="store_true", help="do not time the whole workflow (~30 min)")
+    ap.add_argument("--skip-train-profile", action="store_true",
+                    help="do not profile training steps (benchmarks/train_profile.py, ~6 min)")
     ap.add_argument("--out", default=str(ROOT / "results/benchmarks/bench.json"))
     ap.add_argument("--rules-of", metavar="DIR", help="only write the per-rule times of the finished run in DIR "
                                                       "(next to --out, as pipeline_rules.json)")
@@ -179,6 +181,9 @@ def main() -> None:
     bench["noop_dvc_status_s"] = timed([str(BIN / "dvc"), "status"])
     bench["noop_snakemake_nothing_to_do"] = "Nothing to be done" in _output([str(BIN / "snakemake"), "-n", "--cores", "1"])
     bench["noop_dvc_up_to_date"] = "up to date" in _output([str(BIN / "dvc"), "status"])
+    if not args.skip_train_profile:  # its own file next to bench.json (per phase, per kind, per thread count)
+        subprocess.run([sys.executable, str(ROOT / "benchmarks/train_profile.py"), "--out",
+                        str(Path(args.out).parent / "train_step.json")], check=True)
     if not args.skip_pipeline:
         rules_out.parent.mkdir(parents=True, exist_ok=True)
         bench["pipeline_wall_s"] = pipeline_wall(rules_out)

@@ -5,6 +5,7 @@ from pathlib import Path
 import yaml
 
 from reasoniqa.dvcgen import render_dvc_yaml
+from reasoniqa.io import SNAKEMAKE_STAMP
 
 
 def test_committed_dvc_yaml_matches_snakemake_dag(root, monkeypatch):
@@ -23,7 +24,21 @@ def test_every_stage_command_is_a_reasoniqa_step_with_its_outputs(root):
         assert stage["cmd"].startswith("reasoniqa "), name
         outs = stage.get("outs", []) + [next(iter(o)) for o in stage.get("metrics", []) + stage.get("plots", [])]
         assert any(out in stage["cmd"] or str(Path(out).parent) in stage["cmd"] for out in outs), name
-        assert all(dep in stage["cmd"] for dep in stage.get("deps", [])), name
+        # a folder another stage writes is depended on through its stamp (dvcgen.stamp_path)
+        deps = [dep.removesuffix("/" + SNAKEMAKE_STAMP) for dep in stage.get("deps", [])]
+        assert all(dep in stage["cmd"] for dep in deps), name
+
+
+def test_a_folder_written_by_a_stage_is_read_through_its_stamp(root):
+    """Readers of a stage's folder depend on the folder's stamp, never on the folder (DVC would hash its
+    files once per reader); each stamp belongs to a folder some stage writes."""
+    stages = yaml.safe_load((root / "dvc.yaml").read_text())["stages"]
+    folders = {out for stage in stages.values() for out in stage.get("outs", []) if not Path(out).suffix}
+    deps = {dep for stage in stages.values() for dep in stage.get("deps", [])}
+    stamps = {dep for dep in deps if dep.endswith("/" + SNAKEMAKE_STAMP)}
+    assert "resources/synth_koniq/" + SNAKEMAKE_STAMP in stamps
+    assert not deps & folders, deps & folders
+    assert {s.removesuffix("/" + SNAKEMAKE_STAMP) for s in stamps} <= folders
 
 
 def test_snakemake_lint_is_clean(root, venv_bin):
