@@ -2,6 +2,8 @@
 
 import hashlib
 import io
+import json
+import os
 import socket
 import tarfile
 import zipfile
@@ -17,6 +19,7 @@ from reasoniqa import UserError
 from reasoniqa.data.download import download, extract
 from reasoniqa.data.manifest import load_manifest
 from reasoniqa.data.real import LIVE_FOLDERS, build_manifest, fetch
+from reasoniqa.io import check_receipt
 
 
 def _img(path, fmt="PNG"):
@@ -160,7 +163,7 @@ def test_unreachable_host_says_what_to_place_where(tmp_path, monkeypatch):
         port = s.getsockname()[1]
     spec = {"kind": "koniq", "mirror": f"http://127.0.0.1:{port}"}
     with pytest.raises(UserError) as err:
-        fetch("koniq", spec, tmp_path / "raw", tmp_path / "downloads", progress=False)
+        fetch("koniq", spec, tmp_path / "raw", tmp_path / "downloads", tmp_path / "r.json", progress=False)
     msg = str(err.value)
     assert "koniq10k_1024x768.zip" in msg and str(tmp_path / "downloads") in msg and "\n" not in msg
 
@@ -177,8 +180,10 @@ def test_fetch_from_mirror_then_prepare(tmp_path):
     with zipfile.ZipFile(srv_dir / "koniq10k_scores_and_distributions.zip", "w") as z:
         z.write(staging / "koniq10k_distributions_sets.csv", "koniq10k_distributions_sets.csv")
     with Server(srv_dir) as srv:
-        fetch("koniq", {"kind": "koniq", "mirror": srv.url}, tmp_path / "raw", tmp_path / "dl", progress=False)
+        fetch("koniq", {"kind": "koniq", "mirror": srv.url}, tmp_path / "raw", tmp_path / "dl", tmp_path / "r.json",
+              progress=False)
     assert build_manifest("koniq", {"kind": "koniq"}, tmp_path / "raw", tmp_path / "koniq") == 20
+    assert json.loads((tmp_path / "r.json").read_text())["files"] == 21  # 20 images and the labels
 
 
 def _tar_with(tmp_path, member: tarfile.TarInfo, data: bytes = b"x"):
@@ -248,12 +253,41 @@ def test_prepare_decodes_each_image_once(tmp_path, monkeypatch):
 
 def test_no_mirror_names_the_homepage_and_the_folders(tmp_path):
     with pytest.raises(UserError) as err:
-        fetch("live", {"kind": "live"}, tmp_path / "raw", tmp_path / "dl", progress=False)
+        fetch("live", {"kind": "live"}, tmp_path / "raw", tmp_path / "dl", tmp_path / "r.json", progress=False)
     msg = str(err.value)
     assert "databaserelease2.zip" in msg and "live.ece.utexas.edu" in msg and str(tmp_path / "dl") in msg
 
 
 def test_placed_by_hand_skips_the_download(tmp_path):
     make_koniq(tmp_path / "raw")
-    fetch("koniq", {"kind": "koniq"}, tmp_path / "raw", tmp_path / "dl", progress=False)  # no mirror needed
+    fetch("koniq", {"kind": "koniq"}, tmp_path / "raw", tmp_path / "dl", tmp_path / "r.json",
+          progress=False)  # no mirror needed
     assert not (tmp_path / "dl").exists()
+    first = json.loads((tmp_path / "r.json").read_text())
+    assert first["raw"] == (tmp_path / "raw").as_posix() and first["files"] == 21
+    # an edited file changes the receipt (what prepare depends on)
+    label = tmp_path / "raw/koniq10k_distributions_sets.csv"
+    label.write_text(label.read_text())
+    os.utime(label, ns=(1, 1))
+    fetch("koniq", {"kind": "koniq"}, tmp_path / "raw", tmp_path / "dl", tmp_path / "r.json", progress=False)
+    assert json.loads((tmp_path / "r.json").read_text())["listing"] != first["listing"]
+    with pytest.raises(UserError, match="receipt of"):
+        check_receipt(tmp_path / "r.json", tmp_path / "other")
+
+
+@pytest.mark.integration
+def test_a_forced_fetch_rerun_keeps_a_dataset_placed_by_hand(root, tmp_path, venv_bin):
+    """Snakemake deletes a job's outputs before rerunning it: the raw folder is not the fetch job's
+    output (its receipt is), so `--forceall` rebuilds the prepared dataset and keeps the placed files."""
+    from project import copy_project, run
+
+    work = copy_project(root, tmp_path / "w")
+    make_koniq(work / "resources/raw/koniq")
+    (work / "config/hand.yaml").write_text(
+        "datasets:\n  koniq: {kind: koniq}\ntrain_datasets: [koniq]\ntest_datasets: [koniq]\n")
+    target = ["resources/koniq", "--cores", "1", "--configfile", "config/hand.yaml"]
+    placed = sorted(p.relative_to(work) for p in (work / "resources/raw/koniq").rglob("*"))
+    for extra in ([], ["--forceall"]):
+        run([venv_bin / "snakemake", *target, *extra], work, venv_bin)
+        assert sorted(p.relative_to(work) for p in (work / "resources/raw/koniq").rglob("*")) == placed
+        assert (work / "resources/koniq/manifest.csv").is_file()

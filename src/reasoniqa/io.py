@@ -48,6 +48,31 @@ def write_stamp(folder: str | Path, final: str | Path | None = None) -> None:
     (folder / SNAKEMAKE_STAMP).write_text(f"{Path(final or folder).as_posix()}\ncontent {digest.hexdigest()}\n")
 
 
+def write_receipt(receipt: str | Path, dataset: str, folder: str | Path) -> None:
+    """A receipt for a raw dataset folder the workflow reads but never owns: the folder, its file count
+    and a digest of its files' names, sizes and modification times (cheap for SPAQ's ~25 GB, and it
+    changes when a file is added, removed or edited). The fetch rule's output is this file, not the
+    folder: Snakemake and DVC delete a job's outputs before rerunning it, and a hand-placed dataset must
+    survive a forced rerun."""
+    folder = Path(folder)
+    digest = hashlib.blake2b()
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    for f in files:
+        st = f.stat()
+        digest.update(f"{f.relative_to(folder).as_posix()}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    write_json(receipt, {"dataset": dataset, "raw": folder.as_posix(), "files": len(files),
+                         "listing": digest.hexdigest()})
+
+
+def check_receipt(receipt: str | Path, folder: str | Path) -> None:
+    """The receipt was written for `folder` (a rule wired to another dataset's receipt fails here)."""
+    from reasoniqa import UserError
+
+    named = json.loads(Path(receipt).read_text()).get("raw")
+    if Path(named) != Path(folder):
+        raise UserError(f"{receipt} is the receipt of {named}, not of {folder}")
+
+
 @contextlib.contextmanager
 def atomic_dir(path: str | Path, stamp: bool = True):
     """Yield a temporary sibling folder; it replaces `path` only if the block succeeds. With `stamp` (a

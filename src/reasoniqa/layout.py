@@ -59,6 +59,10 @@ class Layout:
     def raw(self, dataset="{dataset}") -> str:
         return f"{self.resources}/raw/{dataset}"
 
+    def fetched(self, dataset="{dataset}") -> str:
+        """The fetch step's receipt of the raw folder (reasoniqa.io.write_receipt)."""
+        return f"{self.resources}/receipts/{dataset}.json"
+
     def downloads(self, dataset="{dataset}") -> str:
         return f"{self.resources}/downloads/{dataset}"
 

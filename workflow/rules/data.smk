@@ -17,9 +17,11 @@ rule synthesize:
         "--out {output} --log {log}"
 
 
+# The raw folder is never an output (Snakemake deletes a job's outputs before rerunning it, and a
+# dataset placed by hand must survive `--forceall`): fetch writes a receipt of it, prepare reads both.
 rule fetch:
     output:
-        directory(L.raw()),
+        L.fetched(),
     log:
         "logs/fetch/{dataset}.log",
     wildcard_constraints:
@@ -30,14 +32,15 @@ rule fetch:
         sections=config_sections("fetch"),
         config=CONFIG,
         downloads=L.downloads(),
+        raw=L.raw(),
     shell:
-        "reasoniqa fetch --config {params.config} --dataset {wildcards.dataset} --out {output} "
-        "--downloads {params.downloads} --log {log}"
+        "reasoniqa fetch --config {params.config} --dataset {wildcards.dataset} --out {params.raw} "
+        "--downloads {params.downloads} --receipt {output} --log {log}"
 
 
 rule prepare:
     input:
-        L.raw(),
+        receipt=L.fetched(),
     output:
         directory(L.dataset()),
     log:
@@ -51,6 +54,7 @@ rule prepare:
     params:
         sections=config_sections("prepare"),
         config=CONFIG,
+        raw=L.raw(),
     shell:
-        "reasoniqa prepare --config {params.config} --dataset {wildcards.dataset} --raw {input} "
-        "--out {output} --log {log}"
+        "reasoniqa prepare --config {params.config} --dataset {wildcards.dataset} --raw {params.raw} "
+        "--receipt {input.receipt} --out {output} --log {log}"

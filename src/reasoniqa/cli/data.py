@@ -31,14 +31,17 @@ def fetch(a):
     from reasoniqa.config import dataset_spec
     from reasoniqa.data.real import fetch
 
-    fetch(a.dataset, dataset_spec(cfg(a), a.dataset, synthetic=False), a.out, a.downloads)
-    log.info("%s: raw files in %s", a.dataset, a.out)
+    fetch(a.dataset, dataset_spec(cfg(a), a.dataset, synthetic=False), a.out, a.downloads, a.receipt)
+    log.info("%s: raw files in %s, receipt %s", a.dataset, a.out, a.receipt)
 
 
 def prepare(a):
     from reasoniqa.config import dataset_spec
     from reasoniqa.data.real import build_manifest
+    from reasoniqa.io import check_receipt
 
+    if a.receipt:
+        check_receipt(a.receipt, a.raw)
     n = build_manifest(a.dataset, dataset_spec(cfg(a), a.dataset, synthetic=False), a.raw, a.out)
     log.info("%s: manifest of %d distorted images in %s", a.dataset, n, a.out)
 
@@ -106,8 +109,9 @@ def add_steps(step):
 
     s = step("fetch", fetch, "download and extract a real dataset (resumable, verified)")
     s.add_argument("--dataset", required=True)
-    s.add_argument("--out", required=True, help="raw folder (extracted files)")
+    s.add_argument("--out", required=True, help="raw folder (extracted files, or placed there by hand)")
     s.add_argument("--downloads", required=True, help="archive folder (kept across runs, for resume)")
+    s.add_argument("--receipt", required=True, help="JSON receipt of the raw folder (the step's output)")
 
     s = step("simulate-real", simulate_real, "fabricate real-size KonIQ/SPAQ/LIVE/CSIQ in their real formats")
     s.add_argument("--out", default="resources/raw", help="raw folders <out>/<dataset>, where the paper "
@@ -120,6 +124,7 @@ def add_steps(step):
     s = step("prepare", prepare, "parse a real dataset's labels into the common manifest")
     s.add_argument("--dataset", required=True)
     s.add_argument("--raw", required=True)
+    s.add_argument("--receipt", help="the fetch step's receipt of --raw (checked to name that folder)")
     s.add_argument("--out", required=True)
 
     s = step("features", features, "measure visual features of every image of a dataset")

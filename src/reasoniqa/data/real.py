@@ -15,6 +15,7 @@ import numpy as np
 
 from reasoniqa import UserError
 from reasoniqa.data.manifest import COLUMNS, normalized_score
+from reasoniqa.io import write_receipt
 
 
 @dataclass(frozen=True)
@@ -222,20 +223,21 @@ def _check_and_copy(frame, raw: Path, out: Path, policy: str, longest: int | Non
     return frame.iloc[keep].reset_index(drop=True).assign(path=paths), skipped
 
 
-def fetch(name: str, spec: dict, raw: str | Path, downloads: str | Path, progress: bool = True) -> None:
-    """Download archives into `downloads` and extract them into `raw`, unless the labels are there.
+def fetch(name: str, spec: dict, raw: str | Path, downloads: str | Path, receipt: str | Path,
+          progress: bool = True) -> None:
+    """Download archives into `downloads` and extract them into `raw`, unless the labels are there; then
+    write `receipt` (reasoniqa.io.write_receipt), the workflow's output for this step.
 
-    `downloads` lies outside the workflow's declared output, so a partial download survives a failed
-    job (Snakemake deletes a failed job's outputs) and resumes on the next run.
+    Neither folder is a declared output: a partial download survives a failed job and resumes on the
+    next run, and a dataset placed by hand survives a forced rerun (both tools delete a job's outputs
+    before running it).
     """
     from reasoniqa.data.download import download, extract
 
-    from reasoniqa.io import write_stamp
-
     entry = REGISTRY[spec["kind"]]
     raw, downloads = Path(raw), Path(downloads)
-    if (raw / entry.labels).exists():
-        write_stamp(raw)  # a directory output (hand-placed files): its own Snakemake timestamp
+    if (raw / entry.labels).exists():  # placed by hand, or fetched before
+        write_receipt(receipt, name, raw)
         return
     mirror = spec.get("mirror") or entry.default_mirror
     checksums = {**entry.checksums, **spec.get("checksums", {})}
@@ -253,4 +255,4 @@ def fetch(name: str, spec: dict, raw: str | Path, downloads: str | Path, progres
         extract(target, raw)
     if not (raw / entry.labels).exists():
         raise UserError(f"{name}: after extraction {raw / entry.labels} is still missing")
-    write_stamp(raw)
+    write_receipt(receipt, name, raw)
