@@ -69,7 +69,7 @@ def check_receipt(receipt: str | Path, folder: str | Path) -> None:
     from reasoniqa import UserError
 
     named = json.loads(Path(receipt).read_text()).get("raw")
-    if Path(named) != Path(folder):
+    if named is None or Path(named).resolve() != Path(folder).resolve():
         raise UserError(f"{receipt} is the receipt of {named}, not of {folder}")
 
 
