@@ -5,8 +5,9 @@ Writes results/benchmarks/train_step.json:
     batch size: median milliseconds of data (batch built), forward, backward and optimizer per step, with
     1 and with 2 threads (each its own process: torch's thread count is per process);
   - the same examples in larger batches (4x the batch, 1/4 of the steps): milliseconds per example;
-  - two 1-thread training processes side by side against one 2-thread process: steps per second of
-    the machine (what declaring `gpu=0` and `threads: 1` on training rules would buy on a CPU run);
+  - two 1-thread training processes side by side (started together after their setup) against one
+    2-thread process: steps per second of the machine (what declaring `gpu=0` and `threads: 1` on
+    training rules would buy on a CPU run);
   - torch.compile (inductor) on the forward: compile seconds and milliseconds per step after it.
 The steps run through `reasoniqa.train.prepare_training` / `training_step`, the rules' own code.
 
@@ -68,6 +69,10 @@ def worker(work: Path, kind: str, threads: int, steps: int, batch_scale: int, co
             training_step(run, 0, step)
         compile_s = time.perf_counter() - started
     warmup = 3
+    if barrier := os.environ.get("TRAIN_PROFILE_BARRIER"):  # side by side: start the steps together
+        Path(barrier, f"ready-{os.getpid()}").touch()
+        while not Path(barrier, "go").exists():
+            time.sleep(0.02)
     phases = {"data": [], "forward": [], "backward": [], "optimizer": []}
     started = time.perf_counter()
     for step in range(warmup + steps):
@@ -81,17 +86,22 @@ def worker(work: Path, kind: str, threads: int, steps: int, batch_scale: int, co
             for name, a, b in zip(phases, [t0, *marks], [*marks, t_end]):
                 phases[name].append((b - a) * 1000)
     wall = time.perf_counter() - started
+    window = [time.time() - wall, time.time()]  # wall-clock window of the measured steps
     ms = {name: round(statistics.median(v), 2) for name, v in phases.items()}
     return {"kind": kind, "threads": threads, "batch_size": cfg["train"]["batch_size"], "steps": steps,
             "ms_per_step": ms, "ms_per_step_total": round(sum(ms.values()), 2),
             "ms_per_example": round(sum(ms.values()) / cfg["train"]["batch_size"], 2),
-            "steps_per_s": round(steps / wall, 3), "compile_s": compile_s and round(compile_s, 1)}
+            "steps_per_s": round(steps / wall, 3), "compile_s": compile_s and round(compile_s, 1),
+            "window": window}
 
 
-def spawn(work: Path, kind: str, threads: int, steps: int, batch_scale: int = 1, compile_model: bool = False):
+def spawn(work: Path, kind: str, threads: int, steps: int, batch_scale: int = 1, compile_model: bool = False,
+          barrier: Path | None = None):
     cmd = [sys.executable, __file__, "--worker", str(work), kind, str(threads), str(steps), str(batch_scale),
            str(int(compile_model))]
     env = dict(os.environ, OMP_NUM_THREADS=str(threads), TQDM_DISABLE="1")
+    if barrier is not None:
+        env["TRAIN_PROFILE_BARRIER"] = str(barrier)
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
 
 
@@ -119,14 +129,24 @@ def main() -> None:
         make_inputs(work)
         out["per_kind"] = [result(spawn(work, kind, threads, args.steps)) for kind in KINDS for threads in (1, 2)]
         out["batch_x4"] = [result(spawn(work, kind, 1, max(4, args.steps // 4), 4)) for kind in KINDS]
-        # side by side: the two processes overlap for their whole measured window (same steps each)
-        pair = [spawn(work, "one_stage_desc", 1, args.steps) for _ in range(2)]
-        pair = [result(p) for p in pair]
+        # side by side: both processes set up, then start their steps together (a file barrier); the
+        # machine's rate is all steps over the span from the first start to the last end
+        barrier = work / "barrier"
+        barrier.mkdir()
+        procs = [spawn(work, "one_stage_desc", 1, args.steps, barrier=barrier) for _ in range(2)]
+        while len(list(barrier.glob("ready-*"))) < 2:
+            if any(p.poll() is not None for p in procs):
+                raise SystemExit("a side-by-side profile worker ended before its start")
+            time.sleep(0.05)
+        (barrier / "go").touch()
+        pair = [result(p) for p in procs]
+        span = max(p["window"][1] for p in pair) - min(p["window"][0] for p in pair)
         alone = result(spawn(work, "one_stage_desc", 2, args.steps))
         out["side_by_side"] = {
-            "two_1_thread_jobs_steps_per_s": round(sum(p["steps_per_s"] for p in pair), 3),
+            "two_1_thread_jobs_steps_per_s": round(2 * args.steps / span, 3),
             "one_2_thread_job_steps_per_s": alone["steps_per_s"],
             "two_1_thread_jobs_ms_per_step_each": [p["ms_per_step_total"] for p in pair],
+            "one_2_thread_job_ms_per_step": alone["ms_per_step_total"],
         }
         out["side_by_side"]["ratio"] = round(out["side_by_side"]["two_1_thread_jobs_steps_per_s"]
                                              / alone["steps_per_s"], 3)

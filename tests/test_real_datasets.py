@@ -265,12 +265,16 @@ def test_placed_by_hand_skips_the_download(tmp_path):
     assert not (tmp_path / "dl").exists()
     first = json.loads((tmp_path / "r.json").read_text())
     assert first["raw"] == (tmp_path / "raw").as_posix() and first["files"] == 21
-    # an edited file changes the receipt (what prepare depends on)
+    check_receipt(tmp_path / "r.json", tmp_path / "raw")
+    # an edited file: prepare's check names it until fetch writes a new receipt (what prepare depends on)
     label = tmp_path / "raw/koniq10k_distributions_sets.csv"
     label.write_text(label.read_text())
     os.utime(label, ns=(1, 1))
+    with pytest.raises(UserError, match="changed since fetch"):
+        check_receipt(tmp_path / "r.json", tmp_path / "raw")
     fetch("koniq", {"kind": "koniq"}, tmp_path / "raw", tmp_path / "dl", tmp_path / "r.json", progress=False)
     assert json.loads((tmp_path / "r.json").read_text())["listing"] != first["listing"]
+    check_receipt(tmp_path / "r.json", tmp_path / "raw")
     with pytest.raises(UserError, match="receipt of"):
         check_receipt(tmp_path / "r.json", tmp_path / "other")
 
@@ -286,8 +290,10 @@ def test_a_forced_fetch_rerun_keeps_a_dataset_placed_by_hand(root, tmp_path, ven
     (work / "config/hand.yaml").write_text(
         "datasets:\n  koniq: {kind: koniq}\ntrain_datasets: [koniq]\ntest_datasets: [koniq]\n")
     target = ["resources/koniq", "--cores", "1", "--configfile", "config/hand.yaml"]
-    placed = sorted(p.relative_to(work) for p in (work / "resources/raw/koniq").rglob("*"))
+    receipts = []
     for extra in ([], ["--forceall"]):
         run([venv_bin / "snakemake", *target, *extra], work, venv_bin)
-        assert sorted(p.relative_to(work) for p in (work / "resources/raw/koniq").rglob("*")) == placed
         assert (work / "resources/koniq/manifest.csv").is_file()
+        receipts.append(json.loads((work / "resources/receipts/koniq.json").read_text()))
+    # the same files, sizes and modification times: neither deleted nor extracted again
+    assert receipts[0]["files"] == 21 and receipts[0] == receipts[1]

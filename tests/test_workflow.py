@@ -127,6 +127,19 @@ def test_report_renders_every_figure_and_table_in_a_real_browser(snakemake_run, 
         browser.close()
 
 
+def test_every_folder_stamp_matches_its_folder(snakemake_run):
+    """Readers of a folder depend on its stamp in dvc.yaml (dvcgen.stamp_path): every directory output
+    must carry a stamp written by its step, naming the folder and the digest of what is in it now (an
+    empty stamp, as Snakemake leaves when a step does not write one, would hide changes from readers)."""
+    from reasoniqa.io import SNAKEMAKE_STAMP, stamp_text
+
+    stamps = [p for top in ("results", "resources") for p in (snakemake_run / top).rglob(SNAKEMAKE_STAMP)]
+    assert len(stamps) >= 8  # five datasets, base model, adapters, classical models
+    for stamp in stamps:
+        folder = stamp.parent
+        assert stamp.read_text() == stamp_text(folder, folder.relative_to(snakemake_run)), folder
+
+
 def test_second_snakemake_run_has_nothing_to_do(snakemake_run, venv_bin):
     proc = run([venv_bin / "snakemake", "-n", "--cores", "2", "--configfile", CONFIG], snakemake_run, venv_bin)
     assert "Nothing to be done" in proc.stdout + proc.stderr
@@ -241,12 +254,15 @@ def test_a_snakemake_run_recorded_in_dvc_is_a_no_op_for_both(snakemake_run, tmp_
     pixels = np.asarray(Image.open(image)).copy()
     pixels[0, 0] = 255 - pixels[0, 0]
     Image.fromarray(pixels).save(image)
+    original = (snakemake_run / image.relative_to(work)).read_bytes()
+    assert "features__features-synth_spaq" in (work / "dvc.yaml").read_text()
     status = run([venv_bin / "dvc", "status"], work, venv_bin).stdout
     assert "synthesize__synth_spaq" in status and "features__features-synth_spaq" not in status, status
     repro = run([venv_bin / "dvc", "repro"], work, venv_bin).stdout
     # (a stage DVC ran before with the same inputs is restored from its run cache: "Stage '...' is cached")
     ran = {a or b for a, b in re.findall(r"Running stage '([^']+)'|Stage '([^']+)' is cached", repro)}
     assert "synthesize__synth_spaq" in ran and not any(s.startswith("features__") for s in ran), ran
+    assert image.read_bytes() == original
     assert_no_op_but_shared_outputs(_output(run(plan, work, venv_bin)), shared)
 
 

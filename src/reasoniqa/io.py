@@ -36,16 +36,21 @@ def atomic_path(path: str | Path):
 SNAKEMAKE_STAMP = ".snakemake_timestamp"
 
 
-def write_stamp(folder: str | Path, final: str | Path | None = None) -> None:
-    """The Snakemake timestamp of a directory output: its path (`final` when written before a rename) and
-    a BLAKE2 digest of its files' names and bytes."""
+def stamp_text(folder: str | Path, final: str | Path | None = None) -> str:
+    """What the stamp of `folder` says: its path (`final` when written before a rename) and a BLAKE2
+    digest of its files' names and bytes."""
     folder = Path(folder)
     digest = hashlib.blake2b()
     for f in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != SNAKEMAKE_STAMP):
         digest.update(f.relative_to(folder).as_posix().encode() + b"\0")
         with open(f, "rb") as fh:
             digest.update(hashlib.file_digest(fh, "blake2b").digest())
-    (folder / SNAKEMAKE_STAMP).write_text(f"{Path(final or folder).as_posix()}\ncontent {digest.hexdigest()}\n")
+    return f"{Path(final or folder).as_posix()}\ncontent {digest.hexdigest()}\n"
+
+
+def write_stamp(folder: str | Path, final: str | Path | None = None) -> None:
+    """The Snakemake timestamp of a directory output (`stamp_text`), written inside it."""
+    (Path(folder) / SNAKEMAKE_STAMP).write_text(stamp_text(folder, final))
 
 
 def write_receipt(receipt: str | Path, dataset: str, folder: str | Path) -> None:
@@ -54,23 +59,31 @@ def write_receipt(receipt: str | Path, dataset: str, folder: str | Path) -> None
     changes when a file is added, removed or edited). The fetch rule's output is this file, not the
     folder: Snakemake and DVC delete a job's outputs before rerunning it, and a hand-placed dataset must
     survive a forced rerun."""
+    write_json(receipt, {"dataset": dataset, "raw": Path(folder).as_posix(), **_listing(folder)})
+
+
+def _listing(folder: str | Path) -> dict:
     folder = Path(folder)
     digest = hashlib.blake2b()
     files = sorted(p for p in folder.rglob("*") if p.is_file())
     for f in files:
         st = f.stat()
         digest.update(f"{f.relative_to(folder).as_posix()}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
-    write_json(receipt, {"dataset": dataset, "raw": folder.as_posix(), "files": len(files),
-                         "listing": digest.hexdigest()})
+    return {"files": len(files), "listing": digest.hexdigest()}
 
 
 def check_receipt(receipt: str | Path, folder: str | Path) -> None:
-    """The receipt was written for `folder` (a rule wired to another dataset's receipt fails here)."""
+    """The receipt was written for `folder` as it is now: a rule wired to another dataset's receipt, or a
+    raw folder changed since `fetch` wrote it, fails here in one line."""
     from reasoniqa import UserError
 
-    named = json.loads(Path(receipt).read_text()).get("raw")
+    written = json.loads(Path(receipt).read_text())
+    named = written.get("raw")
     if named is None or Path(named).resolve() != Path(folder).resolve():
         raise UserError(f"{receipt} is the receipt of {named}, not of {folder}")
+    if {k: written.get(k) for k in ("files", "listing")} != _listing(folder):
+        raise UserError(f"{folder} changed since fetch wrote {receipt}: rerun fetch "
+                        f"(`snakemake --forcerun fetch`, or `dvc repro -f` of its fetch stage)")
 
 
 @contextlib.contextmanager

@@ -31,8 +31,11 @@ def fetch(a):
     from reasoniqa.config import dataset_spec
     from reasoniqa.data.real import fetch
 
-    fetch(a.dataset, dataset_spec(cfg(a), a.dataset, synthetic=False), a.out, a.downloads, a.receipt)
-    log.info("%s: raw files in %s, receipt %s", a.dataset, a.out, a.receipt)
+    from reasoniqa.layout import Layout
+
+    receipt = a.receipt or Layout().fetched(a.dataset)
+    fetch(a.dataset, dataset_spec(cfg(a), a.dataset, synthetic=False), a.out, a.downloads, receipt)
+    log.info("%s: raw files in %s, receipt %s", a.dataset, a.out, receipt)
 
 
 def prepare(a):
@@ -111,7 +114,8 @@ def add_steps(step):
     s.add_argument("--dataset", required=True)
     s.add_argument("--out", required=True, help="raw folder (extracted files, or placed there by hand)")
     s.add_argument("--downloads", required=True, help="archive folder (kept across runs, for resume)")
-    s.add_argument("--receipt", required=True, help="JSON receipt of the raw folder (the step's output)")
+    s.add_argument("--receipt", help="JSON receipt of the raw folder, the step's output "
+                                     "(default: resources/receipts/<dataset>.json)")
 
     s = step("simulate-real", simulate_real, "fabricate real-size KonIQ/SPAQ/LIVE/CSIQ in their real formats")
     s.add_argument("--out", default="resources/raw", help="raw folders <out>/<dataset>, where the paper "
