@@ -30,7 +30,6 @@ def synthesize(a):
 def fetch(a):
     from reasoniqa.config import dataset_spec
     from reasoniqa.data.real import fetch
-
     from reasoniqa.layout import Layout
 
     receipt = a.receipt or Layout().fetched(a.dataset)
