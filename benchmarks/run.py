@@ -1,7 +1,7 @@
 """CPU benchmarks: writes results/benchmarks/bench.json (name -> value, with the machine described).
 
 Each comparison is a ratio measured in one run on one machine. Usage:
-    python benchmarks/run.py [--skip-pipeline] [--skip-train-profile]
+    python benchmarks/run.py [--skip-pipeline] [--skip-train-profile] [--keep-run DIR]
 The `gpu` section is copied from benchmarks/gpu.json, written by benchmarks/gpu.py (make test-gpu) on a GPU
 machine (it cannot be rerun here).
 """
@@ -33,9 +33,9 @@ def timed(cmd: list[str], cwd: Path = ROOT, repeat: int = 3) -> float:
     return best
 
 
-def _output(cmd: list[str]) -> str:
+def _output(cmd: list[str], cwd: Path = ROOT) -> str:
     env = dict(os.environ, PATH=f"{BIN}:{os.environ['PATH']}")
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env)
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
     return proc.stdout + proc.stderr
 
 
@@ -133,29 +133,44 @@ def rule_times(run_dir: Path) -> dict:
     return dict(sorted(out.items(), key=lambda kv: -kv[1]["wall_s"]))
 
 
-def pipeline_wall(rules_out: Path) -> float:
-    """The embedded workflow from scratch in a temporary copy (what `make run` does after install); its
-    per-rule times go to `rules_out`."""
+def pipeline_wall(rules_out: Path, keep: Path | None = None) -> dict:
+    """The embedded workflow from scratch in a fresh copy (what `make run` does after install; its
+    per-rule times go to `rules_out`), then recorded in DVC as the README says (`reasoniqa dvc-record`)
+    and the no-op times of both tools on that recorded tree. `keep`: build there and keep the tree."""
     with tempfile.TemporaryDirectory() as tmp:
-        for item in ("Snakefile", "workflow", "config", "environment.yml"):
+        work = keep or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        for item in ("Snakefile", "workflow", "config", "environment.yml", "dvc.yaml", ".dvcignore"):
             src = ROOT / item
-            (shutil.copytree(src, Path(tmp) / item, symlinks=True) if src.is_dir()
-             else shutil.copy2(src, Path(tmp) / item))
-        schema = Path(tmp) / "workflow/schemas/config.schema.yaml"
+            (shutil.copytree(src, work / item, symlinks=True) if src.is_dir() else shutil.copy2(src, work / item))
+        schema = work / "workflow/schemas/config.schema.yaml"
         schema.unlink()
         shutil.copy2(ROOT / "src/reasoniqa/schemas/config.schema.yaml", schema)
         env = dict(os.environ, TQDM_DISABLE="1", PATH=f"{BIN}:{os.environ['PATH']}")
         t = time.perf_counter()
-        subprocess.run([str(BIN / "snakemake"), "--cores", "all", "--resources", "gpu=1"], cwd=tmp, check=True,
+        subprocess.run([str(BIN / "snakemake"), "--cores", "all", "--resources", "gpu=1"], cwd=work, check=True,
                        capture_output=True, env=env)
-        wall = time.perf_counter() - t
-        rules_out.write_text(json.dumps(rule_times(Path(tmp)), indent=2) + "\n")
-        return wall
+        out = {"pipeline_wall_s": time.perf_counter() - t}
+        rules_out.write_text(json.dumps(rule_times(work), indent=2) + "\n")
+        subprocess.run([str(BIN / "dvc"), "init", "--no-scm", "-q"], cwd=work, check=True, env=env)
+        shutil.copy2(ROOT / ".dvc/config", work / ".dvc/config")
+        subprocess.run([str(BIN / "dvc"), "config", "core.no_scm", "true"], cwd=work, check=True, env=env)
+        out["record_s"] = timed([str(BIN / "reasoniqa"), "dvc-record"], cwd=work, repeat=1)
+        # the flags say whether the tree was a no-op, so a time is never quoted for a plan with work to do
+        out["noop_snakemake_s"] = timed([str(BIN / "snakemake"), "-n", "--cores", "1"], cwd=work)
+        out["noop_dvc_status_s"] = timed([str(BIN / "dvc"), "status"], cwd=work)
+        out["noop_snakemake_nothing_to_do"] = "Nothing to be done" in _output(
+            [str(BIN / "snakemake"), "-n", "--cores", "1"], cwd=work)
+        out["noop_dvc_up_to_date"] = "up to date" in _output([str(BIN / "dvc"), "status"], cwd=work)
+        return out
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--skip-pipeline", action="store_true", help="do not time the whole workflow (~30 min)")
+    ap.add_argument("--skip-pipeline", action="store_true",
+                    help="do not time the whole workflow (~30 min) nor the no-ops on its recorded tree")
+    ap.add_argument("--keep-run", metavar="DIR", type=Path,
+                    help="build the timed workflow in DIR and keep it (e.g. for `reasoniqa readme --results`)")
     ap.add_argument("--skip-train-profile", action="store_true",
                     help="do not profile training steps (benchmarks/train_profile.py, ~6 min)")
     ap.add_argument("--out", default=str(ROOT / "results/benchmarks/bench.json"))
@@ -175,18 +190,12 @@ def main() -> None:
     bench.update(model_benchmarks())
     bench["cli_help_s"] = timed([str(BIN / "reasoniqa"), "--help"])
     bench["import_transformers_s"] = timed([sys.executable, "-c", "import transformers, torch, peft"], repeat=2)
-    # On the tree as it is: a complete run recorded with `dvc commit` (README) is the no-op case; the
-    # flags say whether it was one, so a time is never quoted for a plan that had work to do.
-    bench["noop_snakemake_s"] = timed([str(BIN / "snakemake"), "-n", "--cores", "1"])
-    bench["noop_dvc_status_s"] = timed([str(BIN / "dvc"), "status"])
-    bench["noop_snakemake_nothing_to_do"] = "Nothing to be done" in _output([str(BIN / "snakemake"), "-n", "--cores", "1"])
-    bench["noop_dvc_up_to_date"] = "up to date" in _output([str(BIN / "dvc"), "status"])
     if not args.skip_train_profile:  # its own file next to bench.json (per phase, per kind, per thread count)
         subprocess.run([sys.executable, str(ROOT / "benchmarks/train_profile.py"), "--out",
                         str(Path(args.out).parent / "train_step.json")], check=True)
     if not args.skip_pipeline:
         rules_out.parent.mkdir(parents=True, exist_ok=True)
-        bench["pipeline_wall_s"] = pipeline_wall(rules_out)
+        bench.update(pipeline_wall(rules_out, args.keep_run))
     gpu = ROOT / "benchmarks/gpu.json"
     if gpu.is_file():  # measured on a lent GPU by benchmarks/gpu.py (see its header)
         bench["gpu"] = json.loads(gpu.read_text())

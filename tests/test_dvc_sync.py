@@ -56,12 +56,16 @@ def test_snakefmt_leaves_the_rules_unchanged(root, venv_bin):
     assert proc.returncode == 0, proc.stderr[-3000:]
 
 
-def test_metrics_and_figures_are_shown_not_cached_by_dvc(root):
+def test_metrics_and_figures_are_shown_and_cached_by_dvc(root):
+    """Shown by `dvc metrics` / `dvc plots`, and cached like every output (results/ is not in git), so
+    `dvc pull` brings them to another machine."""
     import yaml
 
     dvc = yaml.safe_load((root / "dvc.yaml").read_text())
-    metrics = [next(iter(m)) for s in dvc["stages"].values() for m in s.get("metrics", [])]
-    images = [next(iter(p)) for s in dvc["stages"].values() for p in s.get("plots", [])]
+    shown = [entry for s in dvc["stages"].values() for entry in s.get("metrics", []) + s.get("plots", [])]
+    assert all(isinstance(entry, str) for entry in shown), [e for e in shown if not isinstance(e, str)]
+    metrics = [m for s in dvc["stages"].values() for m in s.get("metrics", [])]
+    images = [p for s in dvc["stages"].values() for p in s.get("plots", [])]
     assert "results/metrics.json" in metrics
     assert "results/figures/fig3_logit_lens.png" in images and "results/figures/fig5_attention.png" in images
     assert {next(iter(p)) for p in dvc["plots"]} == {"results/plots/correlations.csv", "results/plots/instability.csv"}

@@ -198,7 +198,7 @@ def _output(proc):
     return proc.stdout + proc.stderr
 
 
-def test_a_snakemake_run_recorded_in_dvc_is_a_no_op_for_both(snakemake_run, tmp_path, venv_bin):
+def test_a_snakemake_run_recorded_in_dvc_is_a_no_op_for_both(root, snakemake_run, tmp_path, venv_bin):
     """Snakemake run -> dvc commit -> neither tool has anything to do; real edits still rerun."""
     work = tmp_path / "copy"
     shutil.copytree(snakemake_run, work, symlinks=True)  # copy2: modification times kept
@@ -264,6 +264,39 @@ def test_a_snakemake_run_recorded_in_dvc_is_a_no_op_for_both(snakemake_run, tmp_
     assert "synthesize__synth_spaq" in ran and not any(s.startswith("features__") for s in ran), ran
     assert image.read_bytes() == original
     assert_no_op_but_shared_outputs(_output(run(plan, work, venv_bin)), shared)
+    # `reasoniqa dvc-record`: refuses while a job is missing its output (nothing recorded, one line) ...
+    lock = (work / "dvc.lock").read_bytes()
+    (work / FIGURE).unlink()
+    refused = run([venv_bin / "reasoniqa", "dvc-record", *CONFIG_FLAGS], work, venv_bin, check=False)
+    assert refused.returncode == 2 and "finish the run" in refused.stderr, refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1 and (work / "dvc.lock").read_bytes() == lock
+    run([venv_bin / "snakemake", FIGURE, "--cores", "1", "--configfile", CONFIG], work, venv_bin)
+    # ... then records the run and leaves both tools with nothing to do, shared cache objects or not
+    run([venv_bin / "reasoniqa", "dvc-record", *CONFIG_FLAGS], work, venv_bin)
+    assert "Nothing to be done" in _output(run(plan, work, venv_bin))
+    assert "Data and pipelines are up to date" in run([venv_bin / "dvc", "status"], work, venv_bin).stdout
+    # another machine: the repository (dvc.yaml, dvc.lock, .dvc/config naming the remote), no outputs, no
+    # .snakemake/; `reasoniqa dvc-pull` brings every output (metrics and figures too) and both agree
+    run([venv_bin / "dvc", "remote", "add", "-d", "team", str(tmp_path / "remote")], work, venv_bin)
+    run([venv_bin / "dvc", "push", "-q"], work, venv_bin)
+    other = copy_project(root, tmp_path / "other")
+    for name in ("dvc.yaml", "dvc.lock", ".dvcignore", ".dvc/config"):
+        (other / name).parent.mkdir(exist_ok=True)
+        shutil.copy2(work / name, other / name)
+    edited = (other / CONFIG).read_text()
+    (other / CONFIG).write_text(edited.replace("bootstrap: 200", "bootstrap: 150"))
+    refused = run([venv_bin / "reasoniqa", "dvc-pull", *CONFIG_FLAGS], other, venv_bin, check=False)
+    assert refused.returncode == 2 and "correlations__" in refused.stderr and "dvc repro" in refused.stderr
+    assert not (other / ".snakemake/metadata").exists()  # nothing marked up to date
+    (other / CONFIG).write_text(edited)
+    run([venv_bin / "reasoniqa", "dvc-pull", *CONFIG_FLAGS], other, venv_bin)
+    for rel in ("results/metrics.json", FIGURE, TABLE, "results/adapters/two_stage/seed0/stage2/adapter_model.safetensors"):
+        assert (other / rel).read_bytes() == (work / rel).read_bytes(), rel
+    assert "Nothing to be done" in _output(run(plan, other, venv_bin))
+    assert "Data and pipelines are up to date" in run([venv_bin / "dvc", "status"], other, venv_bin).stdout
+    # and a config edit there still reruns, under Snakemake too, what reads the value (metadata recorded)
+    planned = _status_after_edit(other, "evaluate", "bootstrap", 150, plan, venv_bin)
+    assert re.search(r"^correlations\s+1$", planned, re.M) and not re.search(r"^train\s", planned, re.M)
 
 
 def assert_no_op_but_shared_outputs(plan: str, shared: set[str]) -> None:

@@ -16,7 +16,8 @@ from reasoniqa import UserError
 from reasoniqa.rule_config import section_names
 
 SKIP_RULES = {"all"}
-# Outputs DVC shows rather than caches: metrics (`dvc metrics show`) and plots (`dvc plots show`).
+# Outputs DVC also shows: metrics (`dvc metrics show`) and plots (`dvc plots show`). They are cached like
+# every output (results/ is not in git), so `dvc push` / `dvc pull` carry them to another machine.
 METRICS = re.compile(r"^results/metrics(\.json|/.*\.json)$")
 IMAGE_PLOTS = re.compile(r"^results/figures/.*\.png$")
 # Data plots rendered by `dvc plots show` (written by the correlations and instability rules).
@@ -108,7 +109,7 @@ def stages_from_jobs(jobs: list[dict], configfiles: list[str]) -> dict:
         if kept:
             entry["outs"] = kept
         for key, pattern in (("metrics", METRICS), ("plots", IMAGE_PLOTS)):
-            shown = [{o: {"cache": False}} for o in outs if pattern.match(o)]
+            shown = [o for o in outs if pattern.match(o)]
             if shown:
                 entry[key] = shown
         stages[_stage_name(rule, outs[0])] = entry

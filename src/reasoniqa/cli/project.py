@@ -18,6 +18,20 @@ def dvc_yaml(a):
     write_dvc_yaml(configs(a), a.out)
 
 
+def dvc_record(a):
+    from reasoniqa.dvcsync import record
+
+    record(configs(a))
+    log.info("recorded in dvc.lock; Snakemake and DVC both see the tree up to date")
+
+
+def dvc_pull(a):
+    from reasoniqa.dvcsync import pull
+
+    pull(configs(a), a.remote)
+    log.info("pulled; the workspace matches dvc.lock and Snakemake sees it up to date")
+
+
 def config_doc(a):
     from reasoniqa.config_doc import render
     from reasoniqa.io import write_text
@@ -35,6 +49,10 @@ def add_steps(step):
 
     s = step("dvc-yaml", dvc_yaml, "generate dvc.yaml from the Snakemake DAG")
     s.add_argument("--out", default="dvc.yaml", help="output path, or - for stdout")
+
+    step("dvc-record", dvc_record, "record a finished Snakemake run in DVC (dvc commit), Snakemake agreeing")
+    s = step("dvc-pull", dvc_pull, "dvc pull, then date the pulled tree for Snakemake (once it matches dvc.lock)")
+    s.add_argument("--remote", help="the DVC remote to pull from (default: the default remote)")
 
     s = step("config-doc", config_doc, "write config/README.md (every key) from the config schema")
     s.add_argument("--out", default="config/README.md")
