@@ -24,8 +24,10 @@ $(STAMP): requirements.txt requirements-nodeps.txt pyproject.toml
 run: install
 	$(BIN)/snakemake --cores all --resources gpu=1
 
+# Two workers by default (tests/conftest.py groups the tests that share a workflow run); TEST_WORKERS=0: one process.
+TEST_WORKERS ?= 2
 test: install
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
 # The fast lane: unit and in-process model tests, no workflow runs.
 test-fast: install

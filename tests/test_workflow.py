@@ -224,6 +224,10 @@ def test_a_snakemake_run_recorded_in_dvc_is_a_no_op_for_both(root, snakemake_run
     run([venv_bin / "dvc", "checkout"], work, venv_bin)
     assert_no_op_but_shared_outputs(_output(run(plan, work, venv_bin)), shared)
     assert "Data and pipelines are up to date" in run([venv_bin / "dvc", "status"], work, venv_bin).stdout
+    # the same through `reasoniqa dvc-checkout`: strictly nothing to do, shared cache objects or not
+    shutil.rmtree(work / "results/adapters/one_stage/seed0")
+    run([venv_bin / "reasoniqa", "dvc-checkout", *CONFIG_FLAGS], work, venv_bin)
+    assert "Nothing to be done" in _output(run(plan, work, venv_bin))
     # a second cycle: a forced rerun writes the same bytes again; `dvc commit` links the rewritten files,
     # those inside folders too (hard links only, no copy fallback: .dvc/config), back to their recorded
     # objects, hence their recorded times

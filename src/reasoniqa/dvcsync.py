@@ -1,16 +1,17 @@
-"""Recording a Snakemake run in DVC, and pulling it on another machine, with both tools agreeing.
+"""Recording a Snakemake run in DVC, and restoring it (`dvc pull` elsewhere, `dvc checkout`), with
+both tools agreeing on one tree.
 
 Snakemake dates outputs by their modification times (and its `.snakemake/` metadata); DVC by hashes.
-Two cases break the agreement that a plain `dvc commit` otherwise keeps (the hard-linked cache keeps
-each file's time, .dvc/config):
-- `dvc pull` on another machine restores files with the time of the download, in no particular order,
+The hard-linked cache (.dvc/config) keeps each file's time through a plain `dvc commit` or `checkout`,
+except in two cases:
+- `dvc pull` on another machine writes files with the time of the download, in no particular order,
   and there is no `.snakemake/` metadata there: Snakemake would plan most jobs again;
-- two jobs that wrote byte-identical files share one cache object, hence one time, after a commit.
+- two jobs that wrote byte-identical files share one cache object, hence one time.
 DVC, though, checks every file against `dvc.lock`. Once the tree matches it (`dvc status` clean, or
-just committed after Snakemake had nothing left to do), it is up to date by construction, and Snakemake's own
-`--touch --forceall` dates every output in the DAG's order and records each job's metadata, so later
-config edits still rerun what reads them. If either check fails nothing is touched: marking a stale
-output as fresh would hide the change from Snakemake.
+just committed after Snakemake had nothing left to do), it is up to date by construction, and
+Snakemake's own `--touch --forceall` dates every output in the DAG's order and records each job's
+metadata, so later config edits still rerun what reads them. If a check fails nothing is touched:
+marking a stale output as fresh would hide the change from Snakemake.
 """
 
 from __future__ import annotations
@@ -48,9 +49,15 @@ def snakemake_is_done(configs: list[str]) -> bool:
 
 
 def date_for_snakemake(configs: list[str]) -> None:
-    """Every output dated in the DAG's order, every job's metadata recorded; nothing runs."""
-    _tool(["snakemake", "--touch", "--forceall", "--cores", "1", "--quiet", "all", "--configfile", *configs],
-          "snakemake --touch")
+    """Every output dated in the DAG's order, every job's metadata recorded; nothing runs. A file shared
+    with a later job (one cache object) keeps the later time, which can leave a reader of the earlier
+    job's output looking older: a second pass touches just what is then planned."""
+    touch = ["snakemake", "--touch", "--cores", "1", "--quiet", "all", "--configfile", *configs]
+    _tool([*touch, "--forceall"], "snakemake --touch")
+    if not snakemake_is_done(configs):
+        _tool(touch, "snakemake --touch")
+        if not snakemake_is_done(configs):
+            raise UserError("Snakemake still plans jobs after dating the recorded tree; see `snakemake -n`")
 
 
 def record(configs: list[str]) -> None:
@@ -66,11 +73,12 @@ def record(configs: list[str]) -> None:
     date_for_snakemake(configs)
 
 
-def pull(configs: list[str], remote: str | None = None) -> None:
-    """`dvc pull`; then, if the workspace matches dvc.lock, date it for Snakemake."""
-    _tool(["dvc", "pull", *(["--remote", remote] if remote else [])], "dvc pull")
+def restore(command: list[str], configs: list[str]) -> None:
+    """A DVC command that writes the workspace (`pull`, `checkout`); then, if the workspace matches
+    dvc.lock, date it for Snakemake."""
+    _tool(["dvc", *command], f"dvc {command[0]}")
     changed = changed_stages()
     if changed:
-        raise UserError(f"after dvc pull, {len(changed)} stage(s) differ from dvc.lock ({_shown(changed)}); "
+        raise UserError(f"after dvc {command[0]}, {len(changed)} stage(s) differ from dvc.lock ({_shown(changed)}); "
                         "nothing was marked up to date for Snakemake: run `dvc repro` to rebuild them")
     date_for_snakemake(configs)

@@ -26,10 +26,17 @@ def dvc_record(a):
 
 
 def dvc_pull(a):
-    from reasoniqa.dvcsync import pull
+    from reasoniqa.dvcsync import restore
 
-    pull(configs(a), a.remote)
+    restore(["pull", *(["--remote", a.remote] if a.remote else [])], configs(a))
     log.info("pulled; the workspace matches dvc.lock and Snakemake sees it up to date")
+
+
+def dvc_checkout(a):
+    from reasoniqa.dvcsync import restore
+
+    restore(["checkout"], configs(a))
+    log.info("checked out; the workspace matches dvc.lock and Snakemake sees it up to date")
 
 
 def config_doc(a):
@@ -53,6 +60,8 @@ def add_steps(step):
     step("dvc-record", dvc_record, "record a finished Snakemake run in DVC (dvc commit), Snakemake agreeing")
     s = step("dvc-pull", dvc_pull, "dvc pull, then date the pulled tree for Snakemake (once it matches dvc.lock)")
     s.add_argument("--remote", help="the DVC remote to pull from (default: the default remote)")
+
+    step("dvc-checkout", dvc_checkout, "dvc checkout, then date the restored tree for Snakemake (as dvc-pull)")
 
     s = step("config-doc", config_doc, "write config/README.md (every key) from the config schema")
     s.add_argument("--out", default="config/README.md")
