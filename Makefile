@@ -17,7 +17,7 @@ $(STAMP): requirements.txt requirements-nodeps.txt pyproject.toml
 	$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt 2>&1 | grep -v "^WARNING: Location" || true
 	$(BIN)/pip install -q --disable-pip-version-check --no-deps -r requirements-nodeps.txt 2>&1 | grep -v "^WARNING: Location" || true
 	$(BIN)/pip install -q --disable-pip-version-check --no-deps -e . 2>&1 | grep -v "^WARNING: Location" || true
-	$(BIN)/python -c "import torch, transformers, peft, snakemake, dvc, cv2, pypiqe, brisque, reasoniqa" # fail here, not later
+	$(BIN)/python -c "import torch, transformers, peft, snakemake, dvc, cv2, pypiqe, brisque, xdist, reasoniqa" # fail here, not later
 	@if $(BIN)/python -c "import torchvision" 2>/dev/null; then echo "torchvision must not be installed"; exit 1; fi
 	touch $(STAMP)
 

@@ -49,6 +49,7 @@ MODEL = {"test_sampling", "test_lens", "test_training", "test_model", "test_labe
 OWN_GROUPS = {"test_workflow"}
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the groups
 def pytest_collection_modifyitems(config, items):
     for item in items:
         module = item.module.__name__.rsplit(".", 1)[-1]

@@ -7,11 +7,13 @@ except in two cases:
 - `dvc pull` on another machine writes files with the time of the download, in no particular order,
   and there is no `.snakemake/` metadata there: Snakemake would plan most jobs again;
 - two jobs that wrote byte-identical files share one cache object, hence one time.
-DVC, though, checks every file against `dvc.lock`. Once the tree matches it (`dvc status` clean, or
-just committed after Snakemake had nothing left to do), it is up to date by construction, and
-Snakemake's own `--touch --forceall` dates every output in the DAG's order and records each job's
-metadata, so later config edits still rerun what reads them. If a check fails nothing is touched:
-marking a stale output as fresh would hide the change from Snakemake.
+DVC, though, checks every file against `dvc.lock`. Once the tree matches it, it is up to date by
+construction, and Snakemake's own `--touch --forceall` dates every output in the DAG's order and
+records each job's metadata, so later config edits still rerun what reads them. Before dating, three
+checks, any of which refuses in one line with nothing touched (marking a stale output as fresh would
+hide the change from Snakemake): `dvc.yaml` is the one these configs and rules generate (else DVC
+would not see an edit Snakemake sees); `dvc status` is clean (or the run was just committed after
+Snakemake had nothing to do); and whatever Snakemake plans, it plans only because of file times.
 """
 
 from __future__ import annotations
@@ -33,52 +35,91 @@ def _tool(args: list[str], what: str, capture: bool = False) -> str:
 
 def changed_stages() -> list[str]:
     """Stages whose deps or outs differ from dvc.lock (empty when the workspace matches it)."""
+    from dvc.exceptions import DvcException
     from dvc.repo import Repo
 
-    with Repo(".") as repo:
-        return sorted(repo.status())
+    try:
+        with Repo(".") as repo:
+            return sorted(repo.status())
+    except DvcException as exc:  # not a DVC repository, another dvc holding the lock, a missing params file
+        raise UserError(f"dvc status: {exc}") from None
 
 
 def _shown(names: list[str]) -> str:
     return ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
 
 
-def snakemake_is_done(configs: list[str]) -> bool:
+# Snakemake's reasons that say only that a file looks older than an input (of this or an upstream job)
+TIME_REASONS = ("Updated input files", "Input files updated by another job")
+
+
+def planned_reasons(configs: list[str]) -> list[str]:
+    """Why Snakemake would run each job it plans (`snakemake -n`); empty when it has nothing to do."""
+    import re
+
     out = _tool(["snakemake", "-n", "--cores", "1", "--configfile", *configs], "snakemake -n", capture=True)
-    return "Nothing to be done" in out
+    return [] if "Nothing to be done" in out else re.findall(r"^\s*reason: (.*)$", out, re.M) or ["(unparsed)"]
+
+
+def check_dvc_yaml(configs: list[str]) -> None:
+    """dvc.yaml must be what these configs and rules generate: else DVC tracks other params or commands
+    than Snakemake, and a clean `dvc status` says nothing about what Snakemake would rerun."""
+    from pathlib import Path
+
+    from reasoniqa.dvcgen import render_dvc_yaml
+
+    if not Path("dvc.yaml").is_file() or Path("dvc.yaml").read_text() != render_dvc_yaml(configs):
+        raise UserError(f"dvc.yaml is not the one generated from {' + '.join(configs)} and the rules: run "
+                        "`reasoniqa dvc-yaml` with the same --config files (then `dvc repro`) first")
+
+
+def _check_only_times(reasons: list[str]) -> None:
+    other = sorted({r for r in reasons if not r.startswith(TIME_REASONS)})
+    if other:
+        raise UserError(f"Snakemake plans jobs for reasons other than file times ({_shown(other)}): "
+                        "run them (`snakemake`) first; nothing was marked up to date")
 
 
 def date_for_snakemake(configs: list[str]) -> None:
     """Every output dated in the DAG's order, every job's metadata recorded; nothing runs. A file shared
     with a later job (one cache object) keeps the later time, which can leave a reader of the earlier
-    job's output looking older: a second pass touches just what is then planned."""
-    touch = ["snakemake", "--touch", "--cores", "1", "--quiet", "all", "--configfile", *configs]
+    job's output looking older: a second pass touches just what is then planned. Then one `dvc status`,
+    which re-hashes what the new times invalidated in DVC's state and checks the tree is still clean."""
+    touch = ["snakemake", "--touch", "--cores", "1", "--quiet", "rules", "progress", "--configfile", *configs]
     _tool([*touch, "--forceall"], "snakemake --touch")
-    if not snakemake_is_done(configs):
+    if planned_reasons(configs):
         _tool(touch, "snakemake --touch")
-        if not snakemake_is_done(configs):
+        if planned_reasons(configs):
             raise UserError("Snakemake still plans jobs after dating the recorded tree; see `snakemake -n`")
+    if changed := changed_stages():
+        raise UserError(f"dvc status after dating: {_shown(changed)} changed; see `dvc status`")
 
 
-def record(configs: list[str]) -> None:
+def record(configs: list[str]) -> bool:
     """Record a finished Snakemake run in DVC (`dvc commit -f`), then keep Snakemake's view of it.
-
-    If Snakemake plans jobs but the workspace already matches dvc.lock, the plan is the time artifact
-    above (shared cache objects after a checkout): nothing to record, only to date."""
-    if snakemake_is_done(configs):
+    Returns whether it committed: if Snakemake plans jobs only for file times and the workspace already
+    matches dvc.lock (shared cache objects after a checkout), there is nothing to record, only to date."""
+    check_dvc_yaml(configs)
+    reasons = planned_reasons(configs)
+    if reasons:
+        _check_only_times(reasons)
+        if changed := changed_stages():
+            raise UserError(f"Snakemake still has jobs to run and {len(changed)} stage(s) differ from dvc.lock "
+                            f"({_shown(changed)}): finish the run (`snakemake`) before recording it")
+    else:
         _tool(["dvc", "commit", "-f", "-q"], "dvc commit")
-    elif changed := changed_stages():
-        raise UserError(f"Snakemake still has jobs to run and {len(changed)} stage(s) differ from dvc.lock "
-                        f"({_shown(changed)}): finish the run (`snakemake`) before recording it")
     date_for_snakemake(configs)
+    return not reasons
 
 
 def restore(command: list[str], configs: list[str]) -> None:
     """A DVC command that writes the workspace (`pull`, `checkout`); then, if the workspace matches
     dvc.lock, date it for Snakemake."""
+    check_dvc_yaml(configs)
     _tool(["dvc", *command], f"dvc {command[0]}")
     changed = changed_stages()
     if changed:
         raise UserError(f"after dvc {command[0]}, {len(changed)} stage(s) differ from dvc.lock ({_shown(changed)}); "
                         "nothing was marked up to date for Snakemake: run `dvc repro` to rebuild them")
+    _check_only_times(planned_reasons(configs))
     date_for_snakemake(configs)

@@ -21,8 +21,9 @@ def dvc_yaml(a):
 def dvc_record(a):
     from reasoniqa.dvcsync import record
 
-    record(configs(a))
-    log.info("recorded in dvc.lock; Snakemake and DVC both see the tree up to date")
+    committed = record(configs(a))
+    log.info("%s; Snakemake and DVC both see the tree up to date",
+             "recorded in dvc.lock" if committed else "already recorded in dvc.lock (dated for Snakemake only)")
 
 
 def dvc_pull(a):
