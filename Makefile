@@ -24,10 +24,12 @@ $(STAMP): requirements.txt requirements-nodeps.txt pyproject.toml
 run: install
 	$(BIN)/snakemake --cores all --resources gpu=1
 
-# Two workers by default (tests/conftest.py groups the tests that share a workflow run); TEST_WORKERS=0: one process.
+# Two pytest-xdist workers: a workflow run keeps about one core busy (imports, one model job at a time),
+# so two fill this 2-core machine. One test file per worker at a time (`loadfile`), so a module-scoped
+# fixture (test_workflow.py's shared Snakemake run) is built once. TEST_WORKERS=0: one process.
 TEST_WORKERS ?= 2
 test: install
-	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 # The fast lane: unit and in-process model tests, no workflow runs.
 test-fast: install
