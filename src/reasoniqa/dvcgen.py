@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import re
 from pathlib import Path
 
@@ -35,11 +36,22 @@ def dag_jobs(configfiles: list[str], snakefile: str = "Snakefile") -> list[dict]
     Uses Snakemake's API as its own `--filegraph` does; `--detailed-summary` cannot be used since it
     shows commands only for outputs that already exist.
     """
+    if not Path(snakefile).is_file():
+        raise UserError(f"no {snakefile} in {Path.cwd()}: run from the project root")
+    # Snakemake's log records would also reach the handlers `reasoniqa` set up on the root logger (a step's
+    # output is its own log lines and one-line errors): kept to Snakemake's own (silenced) handlers here.
+    snakemake_log = logging.getLogger("snakemake.logging")
+    propagate, snakemake_log.propagate = snakemake_log.propagate, False
+    try:
+        return _dag_jobs(configfiles, snakefile)
+    finally:
+        snakemake_log.propagate = propagate
+
+
+def _dag_jobs(configfiles: list[str], snakefile: str) -> list[dict]:
     from snakemake.api import SnakemakeApi
     from snakemake.settings.types import ConfigSettings, DAGSettings, OutputSettings, ResourceSettings
 
-    if not Path(snakefile).is_file():
-        raise UserError(f"no {snakefile} in {Path.cwd()}: run from the project root")
     with contextlib.redirect_stderr(io.StringIO()), SnakemakeApi(OutputSettings()) as api:
         workflow_api = api.workflow(
             resource_settings=ResourceSettings(cores=1),

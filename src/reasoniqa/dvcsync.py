@@ -24,13 +24,15 @@ import sys
 from reasoniqa import UserError
 
 
-def _tool(args: list[str], what: str, capture: bool = False) -> str:
-    """Run dvc or snakemake from this environment; a failure is the user's to read (its output shown)."""
-    proc = subprocess.run([sys.executable, "-m", *args], capture_output=capture, text=True)
+def _tool(args: list[str], what: str, show: bool = False) -> str:
+    """Run dvc or snakemake from this environment, its output captured (`show`: passed through, e.g. a
+    pull's progress); a failure raises one line, after the tool's last lines of output."""
+    proc = subprocess.run([sys.executable, "-m", *args], capture_output=not show, text=True)
+    out = "" if show else proc.stdout + proc.stderr
     if proc.returncode != 0:
-        tail = (proc.stdout + proc.stderr).strip().splitlines()[-1:] if capture else []
-        raise UserError(f"{what} failed (exit {proc.returncode}){': ' + tail[0] if tail else '; see above'}")
-    return (proc.stdout + proc.stderr) if capture else ""
+        sys.stderr.write("".join(out.splitlines(keepends=True)[-15:]))
+        raise UserError(f"{what} failed (exit {proc.returncode}); its output is above")
+    return out
 
 
 def changed_stages() -> list[str]:
@@ -57,7 +59,7 @@ def planned_reasons(configs: list[str]) -> list[str]:
     """Why Snakemake would run each job it plans (`snakemake -n`); empty when it has nothing to do."""
     import re
 
-    out = _tool(["snakemake", "-n", "--cores", "1", "--configfile", *configs], "snakemake -n", capture=True)
+    out = _tool(["snakemake", "-n", "--cores", "1", "--configfile", *configs], "snakemake -n")
     return [] if "Nothing to be done" in out else re.findall(r"^\s*reason: (.*)$", out, re.M) or ["(unparsed)"]
 
 
@@ -77,7 +79,7 @@ def _check_only_times(reasons: list[str]) -> None:
     other = sorted({r for r in reasons if not r.startswith(TIME_REASONS)})
     if other:
         raise UserError(f"Snakemake plans jobs for reasons other than file times ({_shown(other)}): "
-                        "run them (`snakemake`) first; nothing was marked up to date")
+                        "finish the run (`snakemake`) first; nothing was recorded or marked up to date")
 
 
 def date_for_snakemake(configs: list[str]) -> None:
@@ -85,7 +87,7 @@ def date_for_snakemake(configs: list[str]) -> None:
     with a later job (one cache object) keeps the later time, which can leave a reader of the earlier
     job's output looking older: a second pass touches just what is then planned. Then one `dvc status`,
     which re-hashes what the new times invalidated in DVC's state and checks the tree is still clean."""
-    touch = ["snakemake", "--touch", "--cores", "1", "--quiet", "rules", "progress", "--configfile", *configs]
+    touch = ["snakemake", "--touch", "--cores", "1", "--configfile", *configs]
     _tool([*touch, "--forceall"], "snakemake --touch")
     if planned_reasons(configs):
         _tool(touch, "snakemake --touch")
@@ -116,7 +118,7 @@ def restore(command: list[str], configs: list[str]) -> None:
     """A DVC command that writes the workspace (`pull`, `checkout`); then, if the workspace matches
     dvc.lock, date it for Snakemake."""
     check_dvc_yaml(configs)
-    _tool(["dvc", *command], f"dvc {command[0]}")
+    _tool(["dvc", *command], f"dvc {command[0]}", show=True)
     changed = changed_stages()
     if changed:
         raise UserError(f"after dvc {command[0]}, {len(changed)} stage(s) differ from dvc.lock ({_shown(changed)}); "
