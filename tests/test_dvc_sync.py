@@ -125,3 +125,35 @@ def test_every_tracked_param_is_set_in_the_file_dvc_reads_it_from(root, monkeypa
                 assert _sets(docs[path], key), (name, path, key)
                 seen.add((path, key))
     assert ("config/paper.yaml", "datasets.koniq") in seen and ("config/config.yaml", "prompts") in seen
+
+
+def test_a_params_change_behind_a_time_reason_is_not_taken_for_file_times():
+    """Snakemake joins a job's reasons with "; ", time reasons first: every part must be a time reason
+    for `dvc-record` to date the tree without running the job (reasoniqa.dvcsync)."""
+    import pytest
+
+    from reasoniqa import UserError
+    from reasoniqa.dvcsync import TIME_REASONS, parse_reasons, refuse_unless
+
+    dry_run = """Building DAG of jobs...
+Job stats:
+job             count
+------------  -------
+correlations        1
+total               1
+
+[Sun Nov 29 18:16:48 2026]
+rule correlations:
+    input: results/predictions/one_stage/seed0/synth_koniq.csv
+    output: results/tables/table1_correlations.csv
+    jobid: 7
+    reason: Input files updated by another job: results/predictions/one_stage/seed0/synth_koniq.csv; Params have changed since last execution: {'evaluate': '{"bootstrap": 150}'}
+    resources: tmpdir=<TBD>
+"""
+    reasons = parse_reasons(dry_run)
+    assert reasons == ["Input files updated by another job: results/predictions/one_stage/seed0/synth_koniq.csv",
+                       "Params have changed since last execution: {'evaluate': '{\"bootstrap\": 150}'}"]
+    with pytest.raises(UserError, match="Params have changed"):
+        refuse_unless(reasons, TIME_REASONS, "finish the run")
+    refuse_unless(reasons[:1], TIME_REASONS, "finish the run")  # times alone: allowed
+    assert parse_reasons("Building DAG of jobs...\nNothing to be done (all requested files are present and up to date).") == []

@@ -42,8 +42,15 @@ def dag_jobs(configfiles: list[str], snakefile: str = "Snakefile") -> list[dict]
     # output is its own log lines and one-line errors): kept to Snakemake's own (silenced) handlers here.
     snakemake_log = logging.getLogger("snakemake.logging")
     propagate, snakemake_log.propagate = snakemake_log.propagate, False
+    from snakemake_interface_common.exceptions import WorkflowError
+
+    from reasoniqa.config import load_config
+
+    load_config(configfiles)  # a config file missing or against the schema: one line naming the key
     try:
         return _dag_jobs(configfiles, snakefile)
+    except WorkflowError as exc:  # anything else Snakemake refuses: its first two lines
+        raise UserError("snakemake: " + " ".join(str(exc).strip().splitlines()[:2])) from None
     finally:
         snakemake_log.propagate = propagate
 

@@ -51,16 +51,32 @@ def _shown(names: list[str]) -> str:
     return ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
 
 
-# Snakemake's reasons that say only that a file looks older than an input (of this or an upstream job)
+# Snakemake's reasons (the parts of a job's `reason:` line, joined by "; ") that say only that a file
+# looks older than an input, of this job or an upstream one
 TIME_REASONS = ("Updated input files", "Input files updated by another job")
 
 
 def planned_reasons(configs: list[str]) -> list[str]:
-    """Why Snakemake would run each job it plans (`snakemake -n`); empty when it has nothing to do."""
+    """Why Snakemake would run the jobs it plans (`snakemake -n`); empty when it has nothing to do."""
+    return parse_reasons(_tool(["snakemake", "-n", "--cores", "1", "--configfile", *configs], "snakemake -n"))
+
+
+def parse_reasons(dry_run: str) -> list[str]:
+    """The parts of every planned job's reason (Snakemake joins a job's reasons with "; "), from the
+    output of `snakemake -n`."""
     import re
 
-    out = _tool(["snakemake", "-n", "--cores", "1", "--configfile", *configs], "snakemake -n")
-    return [] if "Nothing to be done" in out else re.findall(r"^\s*reason: (.*)$", out, re.M) or ["(unparsed)"]
+    if "Nothing to be done" in dry_run:
+        return []
+    lines = re.findall(r"^\s*reason: (.*)$", dry_run, re.M | re.I) or ["(unparsed)"]
+    return [part for line in lines for part in re.split(r"; (?=[A-Z])", line)]
+
+
+def refuse_unless(reasons: list[str], allowed: tuple[str, ...], advice: str) -> None:
+    other = sorted({r for r in reasons if not r.startswith(allowed)})
+    if other:
+        raise UserError(f"Snakemake plans jobs ({_shown(other)}): {advice}; nothing was recorded or marked "
+                        "up to date")
 
 
 def check_dvc_yaml(configs: list[str]) -> None:
@@ -73,13 +89,6 @@ def check_dvc_yaml(configs: list[str]) -> None:
     if not Path("dvc.yaml").is_file() or Path("dvc.yaml").read_text() != render_dvc_yaml(configs):
         raise UserError(f"dvc.yaml is not the one generated from {' + '.join(configs)} and the rules: run "
                         "`reasoniqa dvc-yaml` with the same --config files (then `dvc repro`) first")
-
-
-def _check_only_times(reasons: list[str]) -> None:
-    other = sorted({r for r in reasons if not r.startswith(TIME_REASONS)})
-    if other:
-        raise UserError(f"Snakemake plans jobs for reasons other than file times ({_shown(other)}): "
-                        "finish the run (`snakemake`) first; nothing was recorded or marked up to date")
 
 
 def date_for_snakemake(configs: list[str]) -> None:
@@ -104,7 +113,7 @@ def record(configs: list[str]) -> bool:
     check_dvc_yaml(configs)
     reasons = planned_reasons(configs)
     if reasons:
-        _check_only_times(reasons)
+        refuse_unless(reasons, TIME_REASONS, "finish the run (`snakemake`) first, or pass the run's --config files")
         if changed := changed_stages():
             raise UserError(f"Snakemake still has jobs to run and {len(changed)} stage(s) differ from dvc.lock "
                             f"({_shown(changed)}): finish the run (`snakemake`) before recording it")
@@ -122,6 +131,11 @@ def restore(command: list[str], configs: list[str]) -> None:
     changed = changed_stages()
     if changed:
         raise UserError(f"after dvc {command[0]}, {len(changed)} stage(s) differ from dvc.lock ({_shown(changed)}); "
-                        "nothing was marked up to date for Snakemake: run `dvc repro` to rebuild them")
-    _check_only_times(planned_reasons(configs))
+                        "nothing was marked up to date for Snakemake: run `dvc repro` to rebuild them, then "
+                        "`reasoniqa dvc-record`")
+    # Changed params or code here come from the metadata of another run (e.g. after `git checkout` of an
+    # older dvc.lock): DVC has just checked them against dvc.lock, and the dating rewrites the metadata.
+    refuse_unless(planned_reasons(configs), (*TIME_REASONS, "Params have changed", "Code has changed",
+                                              "Set of input files has changed", "Software environment"),
+                   "outputs missing after the restore; run `dvc repro`, then `reasoniqa dvc-record`")
     date_for_snakemake(configs)
