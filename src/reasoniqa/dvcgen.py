@@ -40,13 +40,13 @@ def dag_jobs(configfiles: list[str], snakefile: str = "Snakefile") -> list[dict]
         raise UserError(f"no {snakefile} in {Path.cwd()}: run from the project root")
     # Snakemake's log records would also reach the handlers `reasoniqa` set up on the root logger (a step's
     # output is its own log lines and one-line errors): kept to Snakemake's own (silenced) handlers here.
-    snakemake_log = logging.getLogger("snakemake.logging")
-    propagate, snakemake_log.propagate = snakemake_log.propagate, False
     from snakemake_interface_common.exceptions import WorkflowError
 
     from reasoniqa.config import load_config
 
     load_config(configfiles)  # a config file missing or against the schema: one line naming the key
+    snakemake_log = logging.getLogger("snakemake.logging")
+    propagate, snakemake_log.propagate = snakemake_log.propagate, False
     try:
         return _dag_jobs(configfiles, snakefile)
     except WorkflowError as exc:  # anything else Snakemake refuses: its first two lines

@@ -51,6 +51,10 @@ def _shown(names: list[str]) -> str:
     return ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
 
 
+def _differ(changed: list[str]) -> str:
+    return f"{len(changed)} stage(s) differ from dvc.lock ({_shown(changed)})"
+
+
 # Snakemake's reasons (the parts of a job's `reason:` line, joined by "; ") that say only that a file
 # looks older than an input, of this job or an upstream one
 TIME_REASONS = ("Updated input files", "Input files updated by another job")
@@ -115,8 +119,8 @@ def record(configs: list[str]) -> bool:
     if reasons:
         refuse_unless(reasons, TIME_REASONS, "finish the run (`snakemake`) first, or pass the run's --config files")
         if changed := changed_stages():
-            raise UserError(f"Snakemake still has jobs to run and {len(changed)} stage(s) differ from dvc.lock "
-                            f"({_shown(changed)}): finish the run (`snakemake`) before recording it")
+            raise UserError(f"Snakemake still has jobs to run and {_differ(changed)}: finish the run "
+                            "(`snakemake`) before recording it")
     else:
         _tool(["dvc", "commit", "-f", "-q"], "dvc commit")
     date_for_snakemake(configs)
@@ -130,7 +134,7 @@ def restore(command: list[str], configs: list[str]) -> None:
     _tool(["dvc", *command], f"dvc {command[0]}", show=True)
     changed = changed_stages()
     if changed:
-        raise UserError(f"after dvc {command[0]}, {len(changed)} stage(s) differ from dvc.lock ({_shown(changed)}); "
+        raise UserError(f"after dvc {command[0]}, {_differ(changed)}; "
                         "nothing was marked up to date for Snakemake: run `dvc repro` to rebuild them, then "
                         "`reasoniqa dvc-record`")
     # Changed params or code here come from the metadata of another run (e.g. after `git checkout` of an

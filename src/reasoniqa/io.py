@@ -36,12 +36,17 @@ def atomic_path(path: str | Path):
 SNAKEMAKE_STAMP = ".snakemake_timestamp"
 
 
+def _files(folder: Path, skip: str | None = None) -> list[Path]:
+    """Every file below `folder` (but one named `skip`), in a fixed order: what its digests walk."""
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.name != skip)
+
+
 def stamp_text(folder: str | Path, final: str | Path | None = None) -> str:
     """What the stamp of `folder` says: its path (`final` when written before a rename) and a BLAKE2
     digest of its files' names and bytes."""
     folder = Path(folder)
     digest = hashlib.blake2b()
-    for f in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != SNAKEMAKE_STAMP):
+    for f in _files(folder, skip=SNAKEMAKE_STAMP):
         digest.update(f.relative_to(folder).as_posix().encode() + b"\0")
         with open(f, "rb") as fh:
             digest.update(hashlib.file_digest(fh, "blake2b").digest())
@@ -65,7 +70,7 @@ def write_receipt(receipt: str | Path, dataset: str, folder: str | Path) -> None
 def _listing(folder: str | Path) -> dict:
     folder = Path(folder)
     digest = hashlib.blake2b()
-    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    files = _files(folder)
     for f in files:
         st = f.stat()
         digest.update(f"{f.relative_to(folder).as_posix()}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
