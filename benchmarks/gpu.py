@@ -10,6 +10,7 @@ checkpoint's; everything else has the published sizes.
 
     make test-gpu                              # the gpu-marked tests, then this script -> benchmarks/gpu.json
     python benchmarks/gpu.py --tiny --out x    # CPU check of the script at tiny sizes (measures nothing)
+    python benchmarks/gpu.py --table --out benchmarks/gpu.json   # the README's table of a run
 """
 
 from __future__ import annotations
@@ -52,27 +53,35 @@ def images(folder: Path, n: int, size: int) -> list[str]:
     return paths
 
 
-def bench_family(name: str, cfg: dict, device: str, tiny: bool, args, folder: Path) -> dict:
-    import torch
-    from peft import get_peft_model
-
-    from reasoniqa.batching import collate, encode_record
-    from reasoniqa.device import to_model
-    from reasoniqa.lens import analyze
-    from reasoniqa.model.families import get_family
+def scoring_tokens(cfg: dict, processor, folder: Path) -> int:
+    """Tokens of one rating prompt with its image, as the family's processor encodes it."""
+    from reasoniqa.batching import encode_batch
     from reasoniqa.prompts import Prompts
-    from reasoniqa.sampling import sample_continuations
-    from reasoniqa.scoring import level_probabilities
-    from reasoniqa.train import check_modules_to_save, lora_config
+
+    path = images(folder, 1, cfg["model"]["embedded"]["image_size"])
+    return int(encode_batch(processor, [Prompts(cfg, processor).rate()], path, 0)["input_ids"].shape[1])
+
+
+def throughput(res: dict) -> dict:
+    """Model FLOP/s of the measured rates, by the usual count: 2 x parameters per token for a forward,
+    6 x for a LoRA step (forward, backward through the frozen weights, recomputation by gradient
+    checkpointing). Attention's quadratic term is left out and the vision tower is counted per text token,
+    so these are approximate; compare with the card's dense bf16 peak."""
+    params = res["params_b"] * 1e9
+    return {"scoring_tflop_s": 2 * params * res["scoring_tokens"] * res["scoring_images_per_s"] / 1e12,
+            "lora_tflop_s": 6 * params * res["lora_tokens"] * res["lora_batch"] / res["lora_step_s"] / 1e12}
+
+
+def paper_shape(name: str, cfg: dict, device: str, dtype, tiny: bool):
+    """The family's model at its published sizes (the test config's tiny ones with `tiny`), random weights."""
+    import torch
+
+    from reasoniqa.model.families import get_family
 
     family = get_family(name)
     cfg = copy.deepcopy(cfg)
     if not tiny:
         cfg["model"]["embedded"].update(family.paper_dims)
-    dtype = torch.bfloat16 if device == "cuda" else torch.float32
-    sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
-    res: dict = {"paper_model": family.paper_model}
-    t = time.perf_counter()
     previous = torch.get_default_dtype()
     torch.set_default_dtype(dtype)
     try:
@@ -80,6 +89,58 @@ def bench_family(name: str, cfg: dict, device: str, tiny: bool, args, folder: Pa
             model, processor = family.build(cfg)
     finally:
         torch.set_default_dtype(previous)
+    return family, cfg, model, processor
+
+
+def derive(path: Path, tiny: bool) -> None:
+    """Adds the token counts and FLOP/s to a gpu.json written before they were measured (the processors
+    are built on the meta device: no weights, no GPU)."""
+    import torch
+
+    from reasoniqa.config import load_config
+
+    out = json.loads(path.read_text())
+    cfg = load_config([ROOT / "config/config.yaml", ROOT / ("config/test.yaml" if tiny else "config/paper.yaml")])
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, res in out["families"].items():
+            _, fcfg, _, processor = paper_shape(name, cfg, "meta", torch.float32, tiny)
+            res["scoring_tokens"] = scoring_tokens(fcfg, processor, Path(tmp))
+            res.update(throughput(res))
+    out["derived_after_the_run"] = "scoring_tokens, *_tflop_s: gpu.py --derive (processors on the meta device)"
+    path.write_text(json.dumps(out, indent=2, sort_keys=True) + "\n")
+
+
+def table(path: Path) -> str:
+    """The README's table of a gpu.json."""
+    out = json.loads(path.read_text())
+    rows = ["| family (shape of) | scoring img/s (batch 32) | ≈ TFLOP/s | peak GiB | K=10 sampling img/s | peak GiB "
+            "| lens img/s | LoRA step s (batch 8) | tokens | ≈ TFLOP/s | peak GiB |", "|" + "---|" * 11]
+    for name, r in out["families"].items():
+        r = {k: r.get(k, float("nan")) for k in (*r, "scoring_peak_mem_gib", "sampling_peak_mem_gib", "lora_peak_mem_gib")}
+        rows.append(f"| {name} ({r['paper_model']}) | {r['scoring_images_per_s']:.1f} | {r['scoring_tflop_s']:.0f} "
+                    f"| {r['scoring_peak_mem_gib']:.1f} | {r['sampling_images_per_s']:.1f} "
+                    f"| {r['sampling_peak_mem_gib']:.1f} | {r['lens_images_per_s']:.1f} | {r['lora_step_s']:.2f} "
+                    f"| {r['lora_tokens']} | {r['lora_tflop_s']:.0f} | {r['lora_peak_mem_gib']:.1f} |")
+    return "\n".join(rows)
+
+
+def bench_family(name: str, cfg: dict, device: str, tiny: bool, args, folder: Path) -> dict:
+    import torch
+    from peft import get_peft_model
+
+    from reasoniqa.batching import collate, encode_record
+    from reasoniqa.device import to_model
+    from reasoniqa.lens import analyze
+    from reasoniqa.prompts import Prompts
+    from reasoniqa.sampling import sample_continuations
+    from reasoniqa.scoring import level_probabilities
+    from reasoniqa.train import check_modules_to_save, lora_config
+
+    dtype = torch.bfloat16 if device == "cuda" else torch.float32
+    sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
+    t = time.perf_counter()
+    family, cfg, model, processor = paper_shape(name, cfg, device, dtype, tiny)
+    res: dict = {"paper_model": family.paper_model}
     model.eval()
     processor.tokenizer.padding_side = "left"
     res["build_s"] = time.perf_counter() - t
@@ -93,14 +154,18 @@ def bench_family(name: str, cfg: dict, device: str, tiny: bool, args, folder: Pa
     score = [prompts.rate()] * args.score_batch
     sec = timed(lambda: level_probabilities(model, processor, score, paths[: args.score_batch], words,
                                             args.score_batch, progress=False), sync)
-    res.update(scoring_batch=args.score_batch, scoring_images_per_s=args.score_batch / sec)
+    res.update(scoring_batch=args.score_batch, scoring_images_per_s=args.score_batch / sec,
+               scoring_tokens=scoring_tokens(cfg, processor, folder))
+    if device == "cuda":  # each step's own peak: sampling's K rows of KV cache dwarf scoring's one pass
+        res["scoring_peak_mem_gib"] = torch.cuda.max_memory_allocated() / 2**30
+        torch.cuda.reset_peak_memory_stats()
     k, new = 10, 16
     describe = [prompts.describe()] * args.sample_batch
     sec = timed(lambda: sample_continuations(model, processor, describe, paths[: args.sample_batch], k, 1.0, new,
                                              0, args.sample_batch, progress=False), sync, 1, 2)
     res.update(sampling_k=k, sampling_max_new_tokens=new, sampling_images_per_s=args.sample_batch / sec)
     if device == "cuda":
-        res["inference_peak_mem_gib"] = torch.cuda.max_memory_allocated() / 2**30
+        res["sampling_peak_mem_gib"] = torch.cuda.max_memory_allocated() / 2**30
     model.set_attn_implementation("eager")  # attention weights for the lens
     lens_cfg = {**cfg, "analysis": {**cfg["analysis"], "batch_size": args.lens_batch}}
     n = args.lens_batch
@@ -136,6 +201,7 @@ def bench_family(name: str, cfg: dict, device: str, tiny: bool, args, folder: Pa
                lora_trainable_m=sum(p.numel() for p in lora.parameters() if p.requires_grad) / 1e6)
     if device == "cuda":
         res["lora_peak_mem_gib"] = torch.cuda.max_memory_allocated() / 2**30
+    res.update(throughput(res))
     return res
 
 
@@ -147,6 +213,8 @@ def main(argv=None) -> None:
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", required=True)
+    ap.add_argument("--derive", action="store_true", help="add token counts and FLOP/s to an existing --out file")
+    ap.add_argument("--table", action="store_true", help="print the README's table of an existing --out file")
     ap.add_argument("--families", nargs="+", default=list(registry()))
     ap.add_argument("--tiny", action="store_true", help="the test config's tiny sizes on CPU: checks the script")
     ap.add_argument("--score-batch", type=int, default=32)
@@ -154,6 +222,10 @@ def main(argv=None) -> None:
     ap.add_argument("--lens-batch", type=int, default=4)
     ap.add_argument("--train-batch", type=int, default=8)
     args = ap.parse_args(argv)
+    if args.derive:
+        return derive(Path(args.out), args.tiny)
+    if args.table:
+        return print(table(Path(args.out)))
     device = "cpu" if args.tiny else "cuda"
     configs = [ROOT / "config/config.yaml", ROOT / ("config/test.yaml" if args.tiny else "config/paper.yaml")]
     cfg = load_config(configs)
@@ -172,7 +244,8 @@ def main(argv=None) -> None:
                 gc.collect()
                 torch.cuda.empty_cache()
             print(json.dumps({name: out["families"][name]}), flush=True)
-    Path(args.out).write_text(json.dumps(out, indent=2, sort_keys=True) + "\n")
+            # after each family: a run stopped at a time limit keeps the families it finished
+            Path(args.out).write_text(json.dumps(out, indent=2, sort_keys=True) + "\n")
 
 
 if __name__ == "__main__":

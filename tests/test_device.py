@@ -6,6 +6,8 @@ the processor returns are of a marker subclass (`Unplaced`) that every tensor de
 generate call that receives an `Unplaced` tensor has inputs that never went through the device move.
 """
 
+import contextlib
+
 import numpy as np
 import pytest
 import torch
@@ -103,13 +105,16 @@ def test_every_inference_path_moves_its_inputs(watched, tiny_model):
 def test_a_forgotten_move_is_caught(watched, tiny_model, monkeypatch):
     """The check itself: a scorer that skips the move is reported."""
     from reasoniqa import scoring
+    from reasoniqa.device import input_device
     from reasoniqa.model.load import load_method_model
     from reasoniqa.scoring import predict_paths
 
     misses, cfg, images = watched
     monkeypatch.setattr(scoring, "to_model", lambda batch, model: dict(batch))
     model, processor = load_method_model(cfg, str(tiny_model), None)
-    predict_paths(cfg, "zero_shot", model, processor, images, progress=False)
+    on_gpu = input_device(model).type == "cuda"  # there the forward itself then refuses the CPU inputs
+    with pytest.raises(RuntimeError, match="same device") if on_gpu else contextlib.nullcontext():
+        predict_paths(cfg, "zero_shot", model, processor, images, progress=False)
     assert misses and misses[0].startswith("forward")
 
 

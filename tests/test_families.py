@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 
+from reasoniqa.device import to_model
 from reasoniqa.model.families import registry
 
 FAMILIES = sorted(registry())
@@ -113,7 +114,8 @@ def test_padded_batch_scores_and_samples_as_each_image_alone(family_model, data,
     batched = level_probabilities(model, proc, prompts, paths, words, 3, progress=False)
     alone = np.concatenate([level_probabilities(model, proc, [p], [i], words, 1, progress=False)
                             for p, i in zip(prompts, paths)])
-    np.testing.assert_allclose(batched, alone, atol=1e-5)
+    # on a GPU, cuBLAS picks its kernels by batch shape (another summation order): 2e-5 seen on an H200
+    np.testing.assert_allclose(batched, alone, atol=1e-5 if model.device.type == "cpu" else 1e-4)
     shared = sample_continuations(model, proc, prompts, paths, k=2, temperature=0, max_new_tokens=4, seed=0,
                                   batch_size=3, progress=False)
     plain = [generate_texts(model, proc, [p], [i], 1, max_new_tokens=4, progress=False)[0]
@@ -142,7 +144,7 @@ def test_lens_last_layer_is_the_models_own_logits(family_model, data, test_cfg):
     enc = proc(text=[Prompts(test_cfg, proc).rate()] * 2, images=[load_image(p) for p in paths[:2]],
                return_tensors="pt", padding=True)
     with torch.inference_mode():
-        out = model(**enc, output_hidden_states=True, logits_to_keep=1)
+        out = model(**to_model(enc, model), output_hidden_states=True, logits_to_keep=1)
         lens = lens_logits(model, out.hidden_states)
     torch.testing.assert_close(lens[-1], out.logits[:, -1], atol=1e-4, rtol=1e-4)
 

@@ -71,3 +71,9 @@ def test_gpu_benchmark_script_runs_at_tiny_sizes(root, tmp_path):
     result = json.loads((tmp_path / "g.json").read_text())
     for family, numbers in result["families"].items():
         assert numbers["scoring_images_per_s"] > 0 and numbers["lora_step_s"] > 0, family
+        # the rating prompt's tokens include the image's: more than the prompt's words alone
+        assert numbers["scoring_tokens"] > 20 and numbers["scoring_tflop_s"] > 0, family
+    measured = {f: n["scoring_tokens"] for f, n in result["families"].items()}
+    gpu.derive(tmp_path / "g.json", tiny=True)  # recounted from the processors alone (meta device)
+    assert {f: n["scoring_tokens"] for f, n in json.loads((tmp_path / "g.json").read_text())["families"].items()} == measured
+    assert len(gpu.table(tmp_path / "g.json").splitlines()) == 2 + len(measured)

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from reasoniqa.data.synth import synthesize
+from reasoniqa.device import to_model
 from reasoniqa.images import load_image
 from reasoniqa.lens import analyze, lens_logits, summarize
 from reasoniqa.methods import get_method
@@ -35,7 +36,7 @@ def test_last_layer_of_the_lens_is_the_models_own_logits(tiny_model, test_cfg, i
         texts, _ = get_method("one_stage_desc").rating_contexts(test_cfg, proc, [DESCRIPTION] * len(images))
         enc = proc(text=texts, images=[load_image(p) for p in images], return_tensors="pt", padding=True)
         with torch.inference_mode():
-            out = m(**enc, output_hidden_states=True, output_attentions=True, logits_to_keep=1)
+            out = m(**to_model(enc, m), output_hidden_states=True, output_attentions=True, logits_to_keep=1)
             lens = lens_logits(m, out.hidden_states)
         n_layers = m.config.text_config.num_hidden_layers
         assert lens.shape[0] == n_layers + 1 and len(out.attentions) == n_layers
@@ -67,7 +68,7 @@ def _full_softmax(model, proc, cfg, images):
     enc = proc(text=[Prompts(cfg, proc).rate()] * len(images), images=[load_image(p) for p in images], return_tensors="pt",
                padding=True)
     with torch.inference_mode():
-        return torch.softmax(model(**enc).logits[:, -1].float(), -1).numpy()
+        return torch.softmax(model(**to_model(enc, model)).logits[:, -1].float(), -1).cpu().numpy()
 
 
 def test_summary_of_layers_by_hand():

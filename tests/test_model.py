@@ -1,5 +1,6 @@
 import torch
 
+from reasoniqa.device import to_model
 from reasoniqa.levels import level_token_ids
 from reasoniqa.model.load import load_base
 from reasoniqa.model.tiny import build_tiny
@@ -9,7 +10,7 @@ from reasoniqa.prompts import Prompts
 def _logits(model, processor, cfg, image):
     enc = processor(text=[Prompts(cfg, processor).rate()], images=[image], return_tensors="pt")
     with torch.no_grad():
-        return model(**enc).logits
+        return model(**to_model(enc, model)).logits
 
 
 def test_build_save_load_roundtrip_gives_identical_logits(tmp_path, test_cfg):
@@ -50,3 +51,25 @@ def test_image_changes_the_answer_logits(tiny_model, test_cfg):
     a = _logits(model, processor, test_cfg, black)[0, -1]
     b = _logits(model, processor, test_cfg, white)[0, -1]
     assert not torch.allclose(a, b)
+
+
+def test_one_pass_scoring_and_lens_keep_no_kv_cache(tiny_model, test_cfg, tmp_path):
+    """A score and a lens record are one forward pass each: a KV cache would only hold memory (on a GPU,
+    about 0.3 GB per image for LLaVA-1.5-7B's 614 tokens), so none is built."""
+    from PIL import Image
+
+    from reasoniqa.lens import analyze
+    from reasoniqa.model.load import load_method_model
+    from reasoniqa.scoring import level_probabilities
+
+    paths = []
+    for i, colour in enumerate([(0, 0, 0), (200, 120, 40)]):
+        paths.append(str(tmp_path / f"{i}.png"))
+        Image.new("RGB", (40, 40), colour).save(paths[-1])
+    model, proc = load_method_model(test_cfg, str(tiny_model), None, attn="eager")
+    caches = []
+    model.register_forward_hook(lambda module, args, out: caches.append(out.past_key_values))
+    prompts = [Prompts(test_cfg, proc).rate()] * 2
+    level_probabilities(model, proc, prompts, paths, test_cfg["levels"]["words"], 2, progress=False)
+    analyze(test_cfg, "one_stage_desc", model, proc, paths, ["Edges are sharp."] * 2, progress=False)
+    assert len(caches) == 2 and caches == [None, None]

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from reasoniqa.data.synth import synthesize
+from reasoniqa.device import to_model
 from reasoniqa.prompts import Prompts
 from reasoniqa.sampling import sample_answers, sample_continuations, sample_from_prefix
 from reasoniqa.model.load import load_method_model
@@ -52,7 +53,7 @@ def _greedy_steps(model, processor, prompts, shared: bool):
     import torch
 
     tok = processor.tokenizer
-    enc = dict(processor(text=prompts, return_tensors="pt", padding=True))
+    enc = to_model(processor(text=prompts, return_tensors="pt", padding=True), model)
     args = {"do_sample": False, "output_scores": True, "return_dict_in_generate": True}
     if shared:
         out = sample_from_prefix(model, enc, 1, 6, args, tok.pad_token_id, tok.eos_token_id)
@@ -60,7 +61,7 @@ def _greedy_steps(model, processor, prompts, shared: bool):
         with torch.inference_mode():
             out = model.generate(**enc, max_new_tokens=6, pad_token_id=tok.pad_token_id,
                                  eos_token_id=tok.eos_token_id, **args)
-    return out.sequences[:, enc["input_ids"].shape[1]:], torch.stack(out.scores, 1)
+    return out.sequences[:, enc["input_ids"].shape[1]:].cpu(), torch.stack(out.scores, 1).cpu()
 
 
 def test_shared_prefix_under_left_padding_equals_each_prompt_alone(model, test_cfg):

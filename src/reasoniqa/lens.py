@@ -77,7 +77,7 @@ def analyze(cfg: dict, method: str, model, processor, image_paths: list[str], de
         inputs = to_model({k: v for k, v in enc.items() if k not in ("offset_mapping", "text_replacement_offsets")},
                           model)
         with torch.inference_mode():
-            res = model(**inputs, output_hidden_states=True, output_attentions=True, logits_to_keep=1)
+            res = model(**inputs, output_hidden_states=True, output_attentions=True, logits_to_keep=1, use_cache=False)
             probs = torch.softmax(lens_logits(model, res.hidden_states).float(), -1)  # [L+1, B, V]
             # Quality-token row of each layer's attention, mean over heads: [layers, B, T]
             attn = torch.stack([a[:, :, -1, :].float().mean(1).cpu() for a in res.attentions]).numpy()
