@@ -35,9 +35,10 @@ test: install
 test-fast: install
 	$(BIN)/python -m pytest -q -m "unit or model"
 
-# On a CUDA machine: the gpu-marked tests, then the GPU benchmark through the package (benchmarks/gpu.json).
+# On a CUDA machine: the gpu-marked tests and the in-process model tests (`device: auto` puts their models on
+# the GPU), then the GPU benchmark through the package (benchmarks/gpu.json).
 test-gpu: install
-	$(BIN)/python -m pytest -q -m gpu
+	$(BIN)/python -m pytest -q -m "gpu or model"
 	$(BIN)/python benchmarks/gpu.py --out benchmarks/gpu.json
 
 bench: install

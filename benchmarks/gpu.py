@@ -163,7 +163,8 @@ def bench_family(name: str, cfg: dict, device: str, tiny: bool, args, folder: Pa
     describe = [prompts.describe()] * args.sample_batch
     sec = timed(lambda: sample_continuations(model, processor, describe, paths[: args.sample_batch], k, 1.0, new,
                                              0, args.sample_batch, progress=False), sync, 1, 2)
-    res.update(sampling_k=k, sampling_max_new_tokens=new, sampling_images_per_s=args.sample_batch / sec)
+    res.update(sampling_batch=args.sample_batch, sampling_k=k, sampling_max_new_tokens=new,
+               sampling_images_per_s=args.sample_batch / sec)
     if device == "cuda":
         res["sampling_peak_mem_gib"] = torch.cuda.max_memory_allocated() / 2**30
     model.set_attn_implementation("eager")  # attention weights for the lens

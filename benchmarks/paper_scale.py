@@ -189,23 +189,56 @@ def ladder_images(spec: dict) -> int:
     return spec["contents"] * (1 + len(spec["distortions"]) * sum(1 for s in spec["strengths"] if s > 0))
 
 
-def gpu_plan(jobs: list[dict], cfg: dict, sizes: dict, tokens: dict) -> dict:
-    """H100 hours per rule of the paper DAG. Prefill and training are compute-bound: 2 (forward) or 6
-    (forward + backward) x params x tokens at the stated utilisation. Decoding is bandwidth-bound: each
-    generated token of a batch reads the weights once and every row's KV cache."""
-    flops_s = GPU["peak_tflops"] * 1e12 * GPU["utilisation"]
+# What benchmarks/gpu.py measured on an H200 replaces in GPU: utilisations and the decoding speed. The H200
+# has the H100's dense bf16 peak and more memory bandwidth (spec numbers).
+H200 = {"peak_tflops": 989.0, "hbm_tb_per_s": 4.8}
+
+
+def decode_bound_s(steps: float, rows: int, context: int, hbm_tb_per_s: float) -> float:
+    """Seconds of `steps` decoding steps if each read the weights once and every row's KV cache."""
+    return steps * (GPU["weight_bytes"] + rows * context * GPU["kv_bytes_per_token"]) / (hbm_tb_per_s * 1e12)
+
+
+def measured_rates(gpu_json: Path, family: str = "llava") -> dict:
+    """Utilisations and decoding speed of LLaVA-1.5-7B's shape as benchmarks/gpu.py measured them: prefill
+    from scoring, training from LoRA steps (its FLOP/s over the peak), and decoding as a multiple of the
+    bandwidth bound (the sampling time less its shared prefill, per generated step of the batch)."""
+    out = json.loads(Path(gpu_json).read_text())
+    r = out["families"][family]
+    batch = r.get("sampling_batch", 8)  # gpu.py's default, before the batch was recorded
+    prefill_s = 2 * r["params_b"] * 1e9 * r["scoring_tokens"] / (r["scoring_tflop_s"] * 1e12)  # one image
+    step_s = (batch / r["sampling_images_per_s"] - batch * prefill_s) / r["sampling_max_new_tokens"]
+    bound = decode_bound_s(1, batch * r["sampling_k"], r["scoring_tokens"], H200["hbm_tb_per_s"])
+    return {"device": out["device"], "measured_on": out["measured_on"], "family": family,
+            "prefill_utilisation": r["scoring_tflop_s"] / H200["peak_tflops"],
+            "train_utilisation": r["lora_tflop_s"] / H200["peak_tflops"],
+            "decode_step_s": step_s, "decode_over_bandwidth_bound": step_s / bound,
+            "peak_tflops": H200["peak_tflops"], "hbm_tb_per_s": H200["hbm_tb_per_s"]}
+
+
+def gpu_plan(jobs: list[dict], cfg: dict, sizes: dict, tokens: dict, rates: dict | None = None) -> dict:
+    """GPU hours per rule of the paper DAG. Prefill and training are compute-bound: 2 (forward) or 6
+    (forward + backward) x params x tokens at a utilisation. Decoding is bandwidth-bound: each generated
+    token of a batch reads the weights once and every row's KV cache. Without `rates`: the H100 at the
+    assumed utilisation (GPU); with `rates` (measured_rates): the measured card at its measured utilisations,
+    decoding at its measured multiple of the bound."""
+    rates = rates or {"prefill_utilisation": GPU["utilisation"], "train_utilisation": GPU["utilisation"],
+                      "decode_over_bandwidth_bound": 1.0, "peak_tflops": GPU["peak_tflops"],
+                      "hbm_tb_per_s": GPU["hbm_tb_per_s"]}
+    flops_s = rates["peak_tflops"] * 1e12 * rates["prefill_utilisation"]
+    train_flops_s = rates["peak_tflops"] * 1e12 * rates["train_utilisation"]
     n, img = GPU["params"], GPU["image_tokens"]
     context = img + tokens["one_stage_desc"]
 
     def decode_s(steps: float, rows: int) -> float:
-        return steps * (GPU["weight_bytes"] + rows * context * GPU["kv_bytes_per_token"]) / (GPU["hbm_tb_per_s"] * 1e12)
+        return decode_bound_s(steps, rows, context, rates["hbm_tb_per_s"]) * rates["decode_over_bandwidth_bound"]
 
     per_rule = {}
 
     def add(rule, seconds, detail):
-        per_rule.setdefault(rule, {"jobs": 0, "h100_s": 0.0, "detail": detail})
+        per_rule.setdefault(rule, {"jobs": 0, "gpu_s": 0.0, "detail": detail})
         per_rule[rule]["jobs"] += 1
-        per_rule[rule]["h100_s"] += seconds
+        per_rule[rule]["gpu_s"] += seconds
 
     samples = cfg["train"]["steps"] * cfg["train"]["batch_size"]
     bs, describe = cfg["predict"]["batch_size"], cfg["predict"]["max_new_tokens"]
@@ -215,9 +248,9 @@ def gpu_plan(jobs: list[dict], cfg: dict, sizes: dict, tokens: dict) -> dict:
         describes = w.get("method") in ("one_stage_desc", "two_stage")
         if rule in ("train", "train_stage1"):
             kind = w.get("method", "stage1") if rule == "train" else "stage1"
-            add(rule, 6 * n * samples * (img + tokens[kind]) / flops_s, f"{samples} samples, 6 x params x tokens")
+            add(rule, 6 * n * samples * (img + tokens[kind]) / train_flops_s, f"{samples} samples, 6 x params x tokens")
         elif rule == "train_stage2":
-            add(rule, 6 * n * samples * tokens["stage2"] / flops_s, "text only")
+            add(rule, 6 * n * samples * tokens["stage2"] / train_flops_s, "text only")
         elif rule == "merge_stage1":
             add(rule, 2 * GPU["weight_bytes"] / 2e9, "weights read and written at ~2 GB/s (host I/O)")
         elif rule in ("score_split", "rate_measured_split"):
@@ -242,7 +275,7 @@ def gpu_plan(jobs: list[dict], cfg: dict, sizes: dict, tokens: dict) -> dict:
             m = real_test_images(sizes, cfg["intervention"]["max_images"])
             add(rule, 8 * 2 * n * m * context / flops_s, "up to 8 edited forwards per image")
     for v in per_rule.values():
-        v["h100_h"] = round(v.pop("h100_s") / 3600, 3)
+        v["gpu_h"] = round(v.pop("gpu_s") / 3600, 3)
     return per_rule
 
 
@@ -254,6 +287,8 @@ def main() -> None:
     ap.add_argument("--train-sizes", type=int, nargs="+", default=[1000, 7046])
     ap.add_argument("--train-steps", type=int, default=30)
     ap.add_argument("--out", default=str(ROOT / "results/benchmarks/paper_scale.json"))
+    ap.add_argument("--gpu-measured", default=str(ROOT / "benchmarks/gpu.json"),
+                    help="benchmarks/gpu.py's output: a second plan at its measured rates (skipped if absent)")
     ap.add_argument("--plan-only", action="store_true",
                     help="keep the measurements in --out and recompute the plan (after a config edit)")
     args = ap.parse_args()
@@ -279,6 +314,8 @@ def main() -> None:
     cfg = load_config([*BASE])
     jobs = dag_jobs(BASE)
     gpu = gpu_plan(jobs, cfg, sizes, tokens)
+    rates = measured_rates(Path(args.gpu_measured)) if Path(args.gpu_measured).is_file() else None
+    measured = gpu_plan(jobs, cfg, sizes, tokens, rates) if rates else None
     # CPU-hours of the whole configuration: each per-dataset job measured at real size (a fraction scaled),
     # the classical fit per KonIQ training image, the classical scoring per test image (3 methods)
     per_job = {"prepare": sum(v.get("cpu_s_real_size", v["cpu_s"]) for k, v in steps.items() if k.startswith("prepare")),
@@ -288,16 +325,19 @@ def main() -> None:
     classical = 3 * test_images * steps["classical_split/piqe (live+csiq test)"]["cpu_s_per_image"]
     per_job["fit_classical"] = sizes["koniq"]["train"] * steps["fit_classical (spaq fraction)"]["cpu_s_per_train_image"]
     cpu_total_h = (sum(per_job.values()) + classical) / 3600
-    gpu_total_h = sum(v["h100_h"] for v in gpu.values())
+    gpu_total_h = sum(v["gpu_h"] for v in gpu.values())
     result = {
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
         "datasets": sizes, "cpu_steps": steps, "training_memory": train,
         "gpu_assumptions": {**GPU, "text_tokens_per_record_kind": tokens}, "gpu_steps": gpu,
+        "gpu_measured_rates": rates, "gpu_steps_at_measured_rates": measured,
         "totals": {"cpu_hours": round(cpu_total_h, 2),
                    "cpu_hours_detail": {k: round(v / 3600, 3) for k, v in {**per_job, "classical (3 methods, "
                                         "PIQE's per-image time)": classical}.items()},
                    "node_16_cores_hours": round(cpu_total_h / 16, 2),
                    "h100_hours": round(gpu_total_h, 2),
+                   "gpu_hours_at_measured_rates": round(sum(v["gpu_h"] for v in measured.values()), 2)
+                   if measured else None,
                    "goal": "<= 8 H100-hours plus <= 2 hours of a 16-core node",
                    "meets_goal": gpu_total_h <= 8 and cpu_total_h / 16 <= 2},
     }

@@ -2,6 +2,7 @@
 reasoniqa.device, and agree with the CPU. Skipped without CUDA; the GPU script's code path is checked on
 CPU at tiny sizes by test_gpu_benchmark_script_runs_at_tiny_sizes."""
 
+import json
 import sys
 
 import numpy as np
@@ -77,3 +78,30 @@ def test_gpu_benchmark_script_runs_at_tiny_sizes(root, tmp_path):
     gpu.derive(tmp_path / "g.json", tiny=True)  # recounted from the processors alone (meta device)
     assert {f: n["scoring_tokens"] for f, n in json.loads((tmp_path / "g.json").read_text())["families"].items()} == measured
     assert len(gpu.table(tmp_path / "g.json").splitlines()) == 2 + len(measured)
+
+
+def test_the_paper_plan_takes_the_measured_gpu_rates(root, tmp_path):
+    """paper_scale's plan at measured rates: a sampling job's decoding scales with the measured multiple of
+    the bandwidth bound, and a benchmark whose decoding ran exactly at the bound gives a multiple of 1."""
+    sys.path.insert(0, str(root / "benchmarks"))
+    import paper_scale as ps
+
+    params, tokens, k, batch, new = 7.06, 600, 10, 8, 16
+    prefill_s = 2 * params * 1e9 * tokens / 300e12  # one image at 300 TFLOP/s
+    step_s = ps.decode_bound_s(1, batch * k, tokens, ps.H200["hbm_tb_per_s"])
+    family = {"params_b": params, "scoring_tokens": tokens, "scoring_tflop_s": 300.0, "lora_tflop_s": 200.0,
+              "sampling_batch": batch, "sampling_k": k, "sampling_max_new_tokens": new,
+              "sampling_images_per_s": batch / (batch * prefill_s + new * step_s)}
+    (tmp_path / "gpu.json").write_text(json.dumps({"device": "X", "measured_on": "today", "families": {"llava": family}}))
+    rates = ps.measured_rates(tmp_path / "gpu.json")
+    assert abs(rates["decode_over_bandwidth_bound"] - 1.0) < 1e-9
+    assert abs(rates["prefill_utilisation"] - 300 / 989) < 1e-9 and abs(rates["train_utilisation"] - 200 / 989) < 1e-9
+    cfg = {"train": {"steps": 1, "batch_size": 1}, "predict": {"batch_size": 8, "max_new_tokens": 64},
+           "instability": {"batch_size": batch, "k": k, "rating_tokens": 4, "max_images": None}}
+    sizes = {"live": {"test": 1_000_000, "scale_to_real": 1.0}}
+    job = [{"rule": "sample_split", "wildcards": {"method": "one_stage"}, "outputs": ["a.csv"]}]
+    hours = {}
+    for slow in (1.0, 4.0):
+        r = {**rates, "decode_over_bandwidth_bound": slow, "prefill_utilisation": 1e9}  # prefill ~free
+        hours[slow] = ps.gpu_plan(job, cfg, sizes, {"one_stage_desc": 24}, r)["sample_split"]["gpu_h"]
+    assert hours[1.0] > 0 and abs(hours[4.0] / hours[1.0] - 4.0) < 0.01
