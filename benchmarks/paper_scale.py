@@ -253,14 +253,16 @@ def gpu_plan(jobs: list[dict], cfg: dict, sizes: dict, tokens: dict, rates: dict
             add(rule, 6 * n * samples * tokens["stage2"] / train_flops_s, "text only")
         elif rule == "merge_stage1":
             add(rule, 2 * GPU["weight_bytes"] / 2e9, "weights read and written at ~2 GB/s (host I/O)")
-        elif rule in ("score_split", "rate_measured_split"):
-            images = ladder_images(cfg["datasets"][w["dataset"]]) if w["dataset"] in cfg["ladder_datasets"] \
-                else round(sizes[w["dataset"]]["test"] * sizes[w["dataset"]]["scale_to_real"])
+        elif rule in ("score_split", "rate_measured_split"):  # one job per method and seed, every set
             gen = describe if describes and rule == "score_split" else 0
             two_stage_rating = w["method"] == "two_stage" and rule == "rate_measured_split"
             prefill = tokens["stage2"] if two_stage_rating else context  # stage 2 reads text only
-            add(rule, 2 * n * images * prefill / flops_s + decode_s(gen * images / bs, bs),
-                "prefill + greedy description tokens")
+            seconds = 0.0
+            for dataset in (Path(out).stem for out in job["outputs"]):
+                images = ladder_images(cfg["datasets"][dataset]) if dataset in cfg["ladder_datasets"] \
+                    else round(sizes[dataset]["test"] * sizes[dataset]["scale_to_real"])
+                seconds += 2 * n * images * prefill / flops_s + decode_s(gen * images / bs, bs)
+            add(rule, seconds, "prefill + greedy description tokens")
         elif rule == "sample_split":
             temps = len(job["outputs"]) // len(sizes)  # one file per temperature and test set
             gen = (describe if describes else 0) + ins["rating_tokens"]

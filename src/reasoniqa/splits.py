@@ -30,22 +30,32 @@ def descriptions_of(predictions: str, frame) -> list[str]:
     return [str(d) for d in pred.loc[frame["name"], "description"]]
 
 
-def score_split(cfg: dict, method: str, base: str, adapter: str | None, data: str, split: str, out: str) -> None:
+def _one_out_per_dataset(data: list[str], outs: list[str]) -> None:
+    if len(outs) != len(data):
+        raise UserError(f"give one --out per --data, in the same order (got {len(outs)} --out for {len(data)} --data)")
+
+
+def score_split(cfg: dict, method: str, base: str, adapter: str | None, data: list[str], split: str,
+                outs: list[str]) -> None:
+    """The method's scores of one split of each dataset, with one model load for all of them."""
     from reasoniqa.data.manifest import load_manifest
     from reasoniqa.io import write_csv
     from reasoniqa.model.load import load_method_model
     from reasoniqa.scoring import score_frame
 
-    frame, _ = load_manifest(data, split=split)
+    _one_out_per_dataset(data, outs)
+    frames = [load_manifest(folder, split=split)[0] for folder in data]  # every folder checked before the model loads
     model, processor = load_method_model(cfg, base, adapter)
-    pred = score_frame(cfg, method, model, processor, frame)
-    write_csv(out, pred)
-    log.info("scored %d images -> %s", len(pred), out)
+    for frame, out in zip(frames, outs):
+        pred = score_frame(cfg, method, model, processor, frame)
+        write_csv(out, pred)
+        log.info("scored %d images -> %s", len(pred), out)
 
 
-def rate_measured_split(cfg: dict, method: str, base: str, adapter: str | None, data: str, features: str,
-                        calibration: str, split: str, out: str) -> None:
-    """The method's rater fed a perfect stage 1's descriptions (measured feature levels) of a split."""
+def rate_measured_split(cfg: dict, method: str, base: str, adapter: str | None, data: list[str],
+                        features: list[str], calibration: str, split: str, outs: list[str]) -> None:
+    """The method's rater fed a perfect stage 1's descriptions (measured feature levels) of one split of each
+    dataset (`features`: each dataset's measured features, in the same order), with one model load."""
     import pandas as pd
 
     from reasoniqa.data.manifest import load_manifest
@@ -59,13 +69,18 @@ def rate_measured_split(cfg: dict, method: str, base: str, adapter: str | None, 
     if cfg["labels"].get("teacher"):
         raise UserError("labels.teacher is set: the raters learned a teacher's wording, which descriptions from "
                         "measured levels do not follow; the ceiling needs template descriptions")
-    frame, meta = load_manifest(data, split=split)
-    texts = measured_descriptions(frame["name"], pd.read_csv(features), load_thresholds(calibration),
-                                  meta["name"], cfg)
+    _one_out_per_dataset(data, outs)
+    if len(features) != len(data):
+        raise UserError(f"give one --features per --data, in the same order (got {len(features)} for {len(data)})")
+    thresholds, jobs = load_thresholds(calibration), []
+    for folder, feature_csv in zip(data, features):
+        frame, meta = load_manifest(folder, split=split)
+        jobs.append((frame, measured_descriptions(frame["name"], pd.read_csv(feature_csv), thresholds, meta["name"], cfg)))
     model, processor = load_method_model(cfg, base, adapter)
-    probs = get_method(method).rate_descriptions(cfg, model, processor, list(frame["path"]), texts)
-    write_csv(out, predictions_frame(cfg, frame, texts, probs))
-    log.info("rated %d measured descriptions -> %s", len(frame), out)
+    for (frame, texts), out in zip(jobs, outs):
+        probs = get_method(method).rate_descriptions(cfg, model, processor, list(frame["path"]), texts)
+        write_csv(out, predictions_frame(cfg, frame, texts, probs))
+        log.info("rated %d measured descriptions -> %s", len(frame), out)
 
 
 def sample_split(cfg: dict, method: str, base: str, adapter: str | None, data: list[str], split: str,

@@ -1,14 +1,19 @@
+# One job per method and seed scores every test set and ladder: the model loads once (each job start
+# costs ~5 s of imports on the embedded default; a 7B model's load far more).
 rule score_split:
     input:
         base=method_base_input,
         adapter=adapter_input,
-        data=L.dataset(),
+        data=expand(L.dataset(), dataset=SCORED),
     output:
-        L.predictions(),
+        expand(
+            L.predictions(method="{{method}}", seed="{{seed}}"),
+            dataset=SCORED,
+        ),
     log:
-        "logs/predict/{method}/seed{seed}/{dataset}.log",
+        "logs/predict/{method}/seed{seed}.log",
     benchmark:
-        L.job_benchmark("score_split", "{method}", "seed{seed}", "{dataset}")
+        L.job_benchmark("score_split", "{method}", "seed{seed}")
     wildcard_constraints:
         method=one_of(config["methods"]),
     conda:
@@ -26,20 +31,24 @@ rule score_split:
         "--data {input.data} --split test --out {output} --log {log}"
 
 
-# The ceiling: a describing method's rater fed a perfect stage 1's descriptions (measured levels).
+# The ceiling: a describing method's rater fed a perfect stage 1's descriptions (measured levels), one
+# job per method and seed for every test set.
 rule rate_measured_split:
     input:
         base=method_base_input,
         adapter=adapter_input,
-        data=L.dataset(),
-        features=L.features(),
+        data=expand(L.dataset(), dataset=config["test_datasets"]),
+        features=expand(L.features(), dataset=config["test_datasets"]),
         calibration=CALIBRATION,
     output:
-        L.measured_rating(),
+        expand(
+            L.measured_rating(method="{{method}}", seed="{{seed}}"),
+            dataset=config["test_datasets"],
+        ),
     log:
-        "logs/ceiling/{method}/seed{seed}/{dataset}.log",
+        "logs/ceiling/{method}/seed{seed}.log",
     benchmark:
-        L.job_benchmark("rate_measured_split", "{method}", "seed{seed}", "{dataset}")
+        L.job_benchmark("rate_measured_split", "{method}", "seed{seed}")
     wildcard_constraints:
         method=one_of(DESCRIBING),
     conda:

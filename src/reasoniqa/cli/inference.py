@@ -56,18 +56,18 @@ def classical_split(a):
 def add_steps(step):
     from reasoniqa.methods import REGISTRY
 
-    s = step("score-split", score_split, "score one split of a dataset with a method's model")
+    s = step("score-split", score_split, "score one split of each dataset with a method's model (one load)")
     model_args(s)
-    s.add_argument("--data", required=True)
-    s.add_argument("--out", required=True)
+    s.add_argument("--data", nargs="+", required=True, help="dataset folders")
+    s.add_argument("--out", nargs="+", required=True, help="one predictions CSV per dataset, in the same order")
 
     s = step("rate-measured-split", rate_measured_split,
              "a describing method's rater fed a perfect stage 1's descriptions (the ceiling)")
     model_args(s)
-    s.add_argument("--data", required=True)
-    s.add_argument("--features", required=True, help="the dataset's measured features (CSV)")
+    s.add_argument("--data", nargs="+", required=True, help="dataset folders")
+    s.add_argument("--features", nargs="+", required=True, help="each dataset's measured features (CSV), same order")
     s.add_argument("--calibration", required=True)
-    s.add_argument("--out", required=True)
+    s.add_argument("--out", nargs="+", required=True, help="one CSV per dataset, in the same order")
 
     s = step("sample-split", sample_split, "K sampled answers per image of a split (instability test)")
     model_args(s)
