@@ -111,3 +111,38 @@ def test_rating_given_descriptions_reproduces_the_methods_own_scores(tiny_model,
     assert not np.array_equal(other, probs)
     with pytest.raises(UserError, match="writes no description"):
         get_method("one_stage").rate_descriptions(test_cfg, model, proc, paths, descriptions)
+
+
+def test_one_scoring_job_over_several_test_sets_writes_what_one_job_per_set_writes(tiny_model, test_cfg, tmp_path):
+    """score_split and rate_measured_split load the model once for every test set of a method (the rules'
+    one job per method and seed): each set's file is byte-identical to scoring that set alone, and
+    --data/--out (and --features) lists that do not pair up are refused before anything is written."""
+    from reasoniqa.data.synth import synthesize
+    from reasoniqa.labels import calibrate_files, measure_dataset
+    from reasoniqa.splits import rate_measured_split, score_split
+
+    data, features = [], []
+    for name in ("synth_live", "synth_csiq"):
+        synthesize(name, test_cfg["datasets"][name], tmp_path / name, test_cfg["test_photos"], progress=False)
+        measure_dataset(str(tmp_path / name), str(tmp_path / f"{name}.csv"))
+        data.append(str(tmp_path / name))
+        features.append(str(tmp_path / f"{name}.csv"))
+    calibrate_files(features, str(tmp_path / "cal.json"))
+    cal = str(tmp_path / "cal.json")
+    together = [str(tmp_path / f"together_{i}.csv") for i in range(2)]
+    score_split(test_cfg, "one_stage_desc", str(tiny_model), None, data, "test", together)
+    for i in range(2):
+        alone = str(tmp_path / f"alone_{i}.csv")
+        score_split(test_cfg, "one_stage_desc", str(tiny_model), None, [data[i]], "test", [alone])
+        assert Path(alone).read_bytes() == Path(together[i]).read_bytes()
+    rated = [str(tmp_path / f"rated_{i}.csv") for i in range(2)]
+    rate_measured_split(test_cfg, "one_stage_desc", str(tiny_model), None, data, features, cal, "test", rated)
+    rate_measured_split(test_cfg, "one_stage_desc", str(tiny_model), None, data[1:], features[1:], cal, "test",
+                        [str(tmp_path / "rated_alone.csv")])
+    assert (tmp_path / "rated_alone.csv").read_bytes() == Path(rated[1]).read_bytes()
+    with pytest.raises(UserError, match="one --out per --data"):
+        score_split(test_cfg, "zero_shot", str(tiny_model), None, data, "test", [str(tmp_path / "x.csv")])
+    with pytest.raises(UserError, match="one --features per --data"):
+        rate_measured_split(test_cfg, "one_stage_desc", str(tiny_model), None, data, features[:1], cal, "test",
+                            [str(tmp_path / "y.csv"), str(tmp_path / "z.csv")])
+    assert not (tmp_path / "x.csv").exists() and not (tmp_path / "y.csv").exists()
