@@ -113,12 +113,14 @@ def derive(path: Path, tiny: bool) -> None:
 def table(path: Path) -> str:
     """The README's table of a gpu.json."""
     out = json.loads(path.read_text())
-    rows = ["| family (shape of) | scoring img/s (batch 32) | ≈ TFLOP/s | peak GiB | K=10 sampling img/s | peak GiB "
-            "| lens img/s | LoRA step s (batch 8) | tokens | ≈ TFLOP/s | peak GiB |", "|" + "---|" * 11]
+    first = next(iter(out["families"].values()))
+    rows = [f"| family (shape of) | scoring img/s (batch {first['scoring_batch']}) | tokens | ≈ TFLOP/s | peak GiB "
+            f"| K={first['sampling_k']} sampling img/s (batch {first['sampling_batch']}) | peak GiB | lens img/s "
+            f"| LoRA step s (batch {first['lora_batch']}) | tokens | ≈ TFLOP/s | peak GiB |", "|" + "---|" * 12]
     for name, r in out["families"].items():
         r = {k: r.get(k, float("nan")) for k in (*r, "scoring_peak_mem_gib", "sampling_peak_mem_gib", "lora_peak_mem_gib")}
-        rows.append(f"| {name} ({r['paper_model']}) | {r['scoring_images_per_s']:.1f} | {r['scoring_tflop_s']:.0f} "
-                    f"| {r['scoring_peak_mem_gib']:.1f} | {r['sampling_images_per_s']:.1f} "
+        rows.append(f"| {name} ({r['paper_model']}) | {r['scoring_images_per_s']:.1f} | {r['scoring_tokens']} "
+                    f"| {r['scoring_tflop_s']:.0f} | {r['scoring_peak_mem_gib']:.1f} | {r['sampling_images_per_s']:.1f} "
                     f"| {r['sampling_peak_mem_gib']:.1f} | {r['lens_images_per_s']:.1f} | {r['lora_step_s']:.2f} "
                     f"| {r['lora_tokens']} | {r['lora_tflop_s']:.0f} | {r['lora_peak_mem_gib']:.1f} |")
     return "\n".join(rows)

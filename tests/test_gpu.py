@@ -78,6 +78,7 @@ def test_gpu_benchmark_script_runs_at_tiny_sizes(root, tmp_path):
     gpu.derive(tmp_path / "g.json", tiny=True)  # recounted from the processors alone (meta device)
     assert {f: n["scoring_tokens"] for f, n in json.loads((tmp_path / "g.json").read_text())["families"].items()} == measured
     assert len(gpu.table(tmp_path / "g.json").splitlines()) == 2 + len(measured)
+    assert "(batch 2)" in gpu.table(tmp_path / "g.json").splitlines()[0]  # the run's own batch sizes
 
 
 def test_the_paper_plan_takes_the_measured_gpu_rates(root, tmp_path):
@@ -90,7 +91,7 @@ def test_the_paper_plan_takes_the_measured_gpu_rates(root, tmp_path):
     prefill_s = 2 * params * 1e9 * tokens / 300e12  # one image at 300 TFLOP/s
     step_s = ps.decode_bound_s(1, batch * k, tokens, ps.H200["hbm_tb_per_s"])
     family = {"params_b": params, "scoring_tokens": tokens, "scoring_tflop_s": 300.0, "lora_tflop_s": 200.0,
-              "sampling_batch": batch, "sampling_k": k, "sampling_max_new_tokens": new,
+              "scoring_images_per_s": 1 / prefill_s, "sampling_batch": batch, "sampling_k": k, "sampling_max_new_tokens": new,
               "sampling_images_per_s": batch / (batch * prefill_s + new * step_s)}
     (tmp_path / "gpu.json").write_text(json.dumps({"device": "X", "measured_on": "today", "families": {"llava": family}}))
     rates = ps.measured_rates(tmp_path / "gpu.json")

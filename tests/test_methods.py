@@ -140,9 +140,9 @@ def test_one_scoring_job_over_several_test_sets_writes_what_one_job_per_set_writ
     rate_measured_split(test_cfg, "one_stage_desc", str(tiny_model), None, data[1:], features[1:], cal, "test",
                         [str(tmp_path / "rated_alone.csv")])
     assert (tmp_path / "rated_alone.csv").read_bytes() == Path(rated[1]).read_bytes()
-    with pytest.raises(UserError, match="one --out per --data"):
+    with pytest.raises(UserError, match="one of each per dataset.*2 --data, 1 --out"):
         score_split(test_cfg, "zero_shot", str(tiny_model), None, data, "test", [str(tmp_path / "x.csv")])
-    with pytest.raises(UserError, match="one --features per --data"):
+    with pytest.raises(UserError, match="2 --data, 1 --features, 2 --out"):
         rate_measured_split(test_cfg, "one_stage_desc", str(tiny_model), None, data, features[:1], cal, "test",
                             [str(tmp_path / "y.csv"), str(tmp_path / "z.csv")])
     assert not (tmp_path / "x.csv").exists() and not (tmp_path / "y.csv").exists()

@@ -55,7 +55,7 @@ def test_image_changes_the_answer_logits(tiny_model, test_cfg):
 
 def test_one_pass_scoring_and_lens_keep_no_kv_cache(tiny_model, test_cfg, tmp_path):
     """A score and a lens record are one forward pass each: a KV cache would only hold memory (on a GPU,
-    about 0.3 GB per image for LLaVA-1.5-7B's 614 tokens), so none is built."""
+    about 0.3 GB per image for LLaVA-1.5-7B's ~600 tokens), so none is built."""
     from PIL import Image
 
     from reasoniqa.lens import analyze
@@ -68,7 +68,8 @@ def test_one_pass_scoring_and_lens_keep_no_kv_cache(tiny_model, test_cfg, tmp_pa
         Image.new("RGB", (40, 40), colour).save(paths[-1])
     model, proc = load_method_model(test_cfg, str(tiny_model), None, attn="eager")
     caches = []
-    model.register_forward_hook(lambda module, args, out: caches.append(out.past_key_values))
+    # a model output keeps only the fields that are set: a cache under its current or former name
+    model.register_forward_hook(lambda module, args, out: caches.append(out.get("cache", out.get("past_key_values"))))
     prompts = [Prompts(test_cfg, proc).rate()] * 2
     level_probabilities(model, proc, prompts, paths, test_cfg["levels"]["words"], 2, progress=False)
     analyze(test_cfg, "one_stage_desc", model, proc, paths, ["Edges are sharp."] * 2, progress=False)

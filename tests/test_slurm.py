@@ -17,9 +17,11 @@ import yaml
 from project import copy_project, run
 
 from reasoniqa.config import load_config
+from reasoniqa.resources import GPU_RULES as MODEL_RULES
 from reasoniqa.resources import job_resources
 
-GPU_RULES = {"train", "score_split", "sample_split", "analyze_split"}
+GPU_RULES = {"train", "score_split", "sample_split", "analyze_split"}  # must be among the jobs; the partition
+# of every job follows reasoniqa.resources.GPU_RULES (MODEL_RULES here)
 CPU_RULES = {"synthesize", "features", "classical_split"}
 LOCAL_RULES = {"correlations", "lens_figure", "metrics", "plot_scatter", "all"}  # the Snakefile's localrules
 # The plugin polls with sacct by default, which waits forever without slurmdbd; fast polling for tests.
@@ -140,7 +142,7 @@ def test_real_slurm_runs_the_workflow_like_a_local_run_and_resubmits_a_killed_jo
     assert not LOCAL_RULES & set(by_rule)  # jobs of seconds stay on the submitting machine
     for rule, rule_jobs in by_rule.items():
         for job in rule_jobs:
-            if rule in GPU_RULES:  # a GPU granted on the gpu partition
+            if rule in MODEL_RULES:  # a GPU granted on the gpu partition
                 assert job["Partition"] == "gpu" and job.get("TresPerJob") == "gres:gpu:1", (rule, job)
                 if job["JobState"] == "COMPLETED":  # the step saw Slurm's grant (reasoniqa.device says so)
                     assert "CUDA_VISIBLE_DEVICES=0" in Path(job["StdOut"]).read_text(), job["StdOut"]
@@ -190,7 +192,7 @@ def test_slurm_profile_submits_gpu_jobs_with_one_gpu_and_completes(root, tmp_pat
     cfg = load_config([root / "config/config.yaml", work / "config/slurm_test.yaml"])
     for rule, calls in submissions.items():
         for args in calls:
-            if rule in GPU_RULES:
+            if rule in MODEL_RULES:
                 assert re.search(r"--gpus=1\b", args) and "-p gpu" in args, (rule, args)
             else:
                 assert "--gpus" not in args and "gres" not in args and "-p cpu" in args, (rule, args)

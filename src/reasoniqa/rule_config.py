@@ -32,6 +32,7 @@ RULE_CONFIG: dict[str, list[str]] = {
     "fit_classical": ["classical", "test_photos"],
     "classical_split": [],  # the fitted models carry their config
     "score_split": ["predict", *_MODEL, *_CHAT],
+    "score_ladders": ["predict", *_MODEL, *_CHAT],  # score_split's, on the ladders
     "rate_measured_split": ["predict", "labels", *_MODEL, *_CHAT],
     "ceiling": [],
     "ladders": [],

@@ -30,11 +30,6 @@ def descriptions_of(predictions: str, frame) -> list[str]:
     return [str(d) for d in pred.loc[frame["name"], "description"]]
 
 
-def _one_out_per_dataset(data: list[str], outs: list[str]) -> None:
-    if len(outs) != len(data):
-        raise UserError(f"give one --out per --data, in the same order (got {len(outs)} --out for {len(data)} --data)")
-
-
 def score_split(cfg: dict, method: str, base: str, adapter: str | None, data: list[str], split: str,
                 outs: list[str]) -> None:
     """The method's scores of one split of each dataset, with one model load for all of them."""
@@ -43,10 +38,10 @@ def score_split(cfg: dict, method: str, base: str, adapter: str | None, data: li
     from reasoniqa.model.load import load_method_model
     from reasoniqa.scoring import score_frame
 
-    _one_out_per_dataset(data, outs)
-    frames = [load_manifest(folder, split=split)[0] for folder in data]  # every folder checked before the model loads
+    pairs = paired(data=data, out=outs)
+    frames = [load_manifest(folder, split=split)[0] for folder, _ in pairs]  # all checked before the model loads
     model, processor = load_method_model(cfg, base, adapter)
-    for frame, out in zip(frames, outs):
+    for frame, (_, out) in zip(frames, pairs):
         pred = score_frame(cfg, method, model, processor, frame)
         write_csv(out, pred)
         log.info("scored %d images -> %s", len(pred), out)
@@ -69,15 +64,13 @@ def rate_measured_split(cfg: dict, method: str, base: str, adapter: str | None, 
     if cfg["labels"].get("teacher"):
         raise UserError("labels.teacher is set: the raters learned a teacher's wording, which descriptions from "
                         "measured levels do not follow; the ceiling needs template descriptions")
-    _one_out_per_dataset(data, outs)
-    if len(features) != len(data):
-        raise UserError(f"give one --features per --data, in the same order (got {len(features)} for {len(data)})")
+    pairs = paired(data=data, features=features, out=outs)
     thresholds, jobs = load_thresholds(calibration), []
-    for folder, feature_csv in zip(data, features):
+    for folder, feature_csv, _ in pairs:
         frame, meta = load_manifest(folder, split=split)
         jobs.append((frame, measured_descriptions(frame["name"], pd.read_csv(feature_csv), thresholds, meta["name"], cfg)))
     model, processor = load_method_model(cfg, base, adapter)
-    for (frame, texts), out in zip(jobs, outs):
+    for (frame, texts), (_, _, out) in zip(jobs, pairs):
         probs = get_method(method).rate_descriptions(cfg, model, processor, list(frame["path"]), texts)
         write_csv(out, predictions_frame(cfg, frame, texts, probs))
         log.info("rated %d measured descriptions -> %s", len(frame), out)

@@ -72,9 +72,6 @@ CLASSICAL_PREDICTIONS = per_method(L.predictions(), methods=CLASSICAL)
 DESCRIBED_PREDICTIONS = per_method(L.predictions(), methods=DESCRIBING)
 MEASURED_RATINGS = per_method(L.measured_rating(), methods=DESCRIBING)
 LADDERS = config["ladder_datasets"]
-SCORED = config["test_datasets"] + [
-    d for d in LADDERS if d not in config["test_datasets"]
-]  # score_split's sets
 LADDER_PREDICTIONS = expand(
     L.predictions(), method=config["methods"], seed=SEEDS, dataset=LADDERS
 )

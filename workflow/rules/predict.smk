@@ -1,14 +1,14 @@
-# One job per method and seed scores every test set and ladder: the model loads once (each job start
-# costs ~5 s of imports on the embedded default; a 7B model's load far more).
+# One job per method and seed scores every test set: the model loads once (each job start costs ~5 s
+# of imports on the embedded default; a 7B model's load far more).
 rule score_split:
     input:
         base=method_base_input,
         adapter=adapter_input,
-        data=expand(L.dataset(), dataset=SCORED),
+        data=expand(L.dataset(), dataset=config["test_datasets"]),
     output:
         expand(
             L.predictions(method="{{method}}", seed="{{seed}}"),
-            dataset=SCORED,
+            dataset=config["test_datasets"],
         ),
     log:
         "logs/predict/{method}/seed{seed}.log",
@@ -29,6 +29,24 @@ rule score_split:
     shell:
         "reasoniqa score-split --config {params.config} --method {wildcards.method} --base {params.base} {params.adapter} "
         "--data {input.data} --split test --out {output} --log {log}"
+
+
+# The held-out ladders in a job of their own: a ladder edit rescoring the test sets would rerun every
+# table that reads their predictions.
+use rule score_split as score_ladders with:
+    input:
+        base=method_base_input,
+        adapter=adapter_input,
+        data=expand(L.dataset(), dataset=LADDERS),
+    output:
+        expand(
+            L.predictions(method="{{method}}", seed="{{seed}}"),
+            dataset=LADDERS,
+        ),
+    log:
+        "logs/predict/{method}/seed{seed}/ladders.log",
+    benchmark:
+        L.job_benchmark("score_ladders", "{method}", "seed{seed}")
 
 
 # The ceiling: a describing method's rater fed a perfect stage 1's descriptions (measured levels), one
