@@ -190,8 +190,8 @@ def ladder_images(spec: dict) -> int:
     return spec["contents"] * (1 + len(spec["distortions"]) * sum(1 for s in spec["strengths"] if s > 0))
 
 
-# What benchmarks/gpu.py measured on an H200 replaces in GPU: utilisations and the decoding speed. The H200
-# has the H100's dense bf16 peak and more memory bandwidth (spec numbers).
+# The card benchmarks/gpu.py ran on (spec numbers): the H100's dense bf16 peak, more memory bandwidth. Its
+# measured utilisations and decoding speed replace GPU's assumed ones in the second plan.
 H200 = {"peak_tflops": 989.0, "hbm_tb_per_s": 4.8}
 
 
