@@ -53,13 +53,12 @@ def images(folder: Path, n: int, size: int) -> list[str]:
     return paths
 
 
-def scoring_tokens(cfg: dict, processor, folder: Path) -> int:
+def scoring_tokens(cfg: dict, processor, image: str) -> int:
     """Tokens of one rating prompt with its image, as the family's processor encodes it."""
     from reasoniqa.batching import encode_batch
     from reasoniqa.prompts import Prompts
 
-    path = images(folder, 1, cfg["model"]["embedded"]["image_size"])
-    return int(encode_batch(processor, [Prompts(cfg, processor).rate()], path, 0)["input_ids"].shape[1])
+    return int(encode_batch(processor, [Prompts(cfg, processor).rate()], [image], 0)["input_ids"].shape[1])
 
 
 def throughput(res: dict) -> dict:
@@ -104,7 +103,8 @@ def derive(path: Path, tiny: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for name, res in out["families"].items():
             _, fcfg, _, processor = paper_shape(name, cfg, "meta", torch.float32, tiny)
-            res["scoring_tokens"] = scoring_tokens(fcfg, processor, Path(tmp))
+            res["scoring_tokens"] = scoring_tokens(fcfg, processor,
+                                                   images(Path(tmp), 1, fcfg["model"]["embedded"]["image_size"])[0])
             res.update(throughput(res))
     out["derived_after_the_run"] = "scoring_tokens, *_tflop_s: gpu.py --derive (processors on the meta device)"
     path.write_text(json.dumps(out, indent=2, sort_keys=True) + "\n")
@@ -157,7 +157,7 @@ def bench_family(name: str, cfg: dict, device: str, tiny: bool, args, folder: Pa
     sec = timed(lambda: level_probabilities(model, processor, score, paths[: args.score_batch], words,
                                             args.score_batch, progress=False), sync)
     res.update(scoring_batch=args.score_batch, scoring_images_per_s=args.score_batch / sec,
-               scoring_tokens=scoring_tokens(cfg, processor, folder))
+               scoring_tokens=scoring_tokens(cfg, processor, paths[0]))
     if device == "cuda":  # each step's own peak: sampling's K rows of KV cache dwarf scoring's one pass
         res["scoring_peak_mem_gib"] = torch.cuda.max_memory_allocated() / 2**30
         torch.cuda.reset_peak_memory_stats()

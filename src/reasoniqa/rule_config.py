@@ -32,7 +32,6 @@ RULE_CONFIG: dict[str, list[str]] = {
     "fit_classical": ["classical", "test_photos"],
     "classical_split": [],  # the fitted models carry their config
     "score_split": ["predict", *_MODEL, *_CHAT],
-    "score_ladders": ["predict", *_MODEL, *_CHAT],  # score_split's, on the ladders
     "rate_measured_split": ["predict", "labels", *_MODEL, *_CHAT],
     "ceiling": [],
     "ladders": [],
@@ -52,6 +51,8 @@ RULE_CONFIG: dict[str, list[str]] = {
     "feature_quality_figure": ["levels"],
     "plot_scatter": [],
 }
+# `use rule score_split as score_ladders` inherits score_split's params (its sections): dvc.yaml the same
+RULE_CONFIG["score_ladders"] = RULE_CONFIG["score_split"]
 
 # Sections no output depends on: what jobs ask a scheduler for (reasoniqa.resources). No rule lists them
 # above, so editing them reruns nothing under either tool; the README snapshot's config digest leaves them

@@ -38,10 +38,10 @@ def score_split(cfg: dict, method: str, base: str, adapter: str | None, data: li
     from reasoniqa.model.load import load_method_model
     from reasoniqa.scoring import score_frame
 
-    pairs = paired(data=data, out=outs)
-    frames = [load_manifest(folder, split=split)[0] for folder, _ in pairs]  # all checked before the model loads
+    # every folder read before the model loads
+    frames = [(load_manifest(folder, split=split)[0], out) for folder, out in paired(data=data, out=outs)]
     model, processor = load_method_model(cfg, base, adapter)
-    for frame, (_, out) in zip(frames, pairs):
+    for frame, out in frames:
         pred = score_frame(cfg, method, model, processor, frame)
         write_csv(out, pred)
         log.info("scored %d images -> %s", len(pred), out)
@@ -64,13 +64,13 @@ def rate_measured_split(cfg: dict, method: str, base: str, adapter: str | None, 
     if cfg["labels"].get("teacher"):
         raise UserError("labels.teacher is set: the raters learned a teacher's wording, which descriptions from "
                         "measured levels do not follow; the ceiling needs template descriptions")
-    pairs = paired(data=data, features=features, out=outs)
-    thresholds, jobs = load_thresholds(calibration), []
-    for folder, feature_csv, _ in pairs:
+    thresholds, described = load_thresholds(calibration), []
+    for folder, feature_csv, out in paired(data=data, features=features, out=outs):
         frame, meta = load_manifest(folder, split=split)
-        jobs.append((frame, measured_descriptions(frame["name"], pd.read_csv(feature_csv), thresholds, meta["name"], cfg)))
+        texts = measured_descriptions(frame["name"], pd.read_csv(feature_csv), thresholds, meta["name"], cfg)
+        described.append((frame, texts, out))
     model, processor = load_method_model(cfg, base, adapter)
-    for (frame, texts), (_, _, out) in zip(jobs, pairs):
+    for frame, texts, out in described:
         probs = get_method(method).rate_descriptions(cfg, model, processor, list(frame["path"]), texts)
         write_csv(out, predictions_frame(cfg, frame, texts, probs))
         log.info("rated %d measured descriptions -> %s", len(frame), out)
