@@ -4,10 +4,12 @@
 # in-process model tests with their models on the GPU (`device: auto`), then benchmarks/gpu.py. Logs and
 # the benchmark's JSON go to OUT_DIR; one step failing does not stop the next.
 #
-#   bash benchmarks/gpu_check.sh OUT_DIR [PYTHON]
+#   bash benchmarks/gpu_check.sh OUT_DIR [PYTHON [gpu.py's options, e.g. --families llava]]
+# TEST_TIMEOUT (seconds, default 420) bounds the tests so the benchmark still runs inside one device call.
 set -uo pipefail
 out=${1:?usage: bash benchmarks/gpu_check.sh OUT_DIR [PYTHON]}
 py=${2:-python3}
+shift $(( $# < 2 ? $# : 2 ))
 cd "$(dirname "$0")/.."
 mkdir -p "$out"
 export PYTHONUNBUFFERED=1 TQDM_DISABLE=1
@@ -16,6 +18,6 @@ export PYTHONUNBUFFERED=1 TQDM_DISABLE=1
   2>&1 | tee "$out/versions.txt"
 # modules that need what a bare GPU image may lack (the classical baselines' packages, the workflow's
 # commands) report their errors and are left out; every other model test runs
-timeout 420 "$py" -m pytest -q -p no:cacheprovider -m "gpu or model" --continue-on-collection-errors \
+timeout "${TEST_TIMEOUT:-420}" "$py" -m pytest -q -p no:cacheprovider -m "gpu or model" --continue-on-collection-errors \
   -W ignore::FutureWarning 2>&1 | tee "$out/tests.log"
-timeout 300 "$py" benchmarks/gpu.py --out "$out/gpu.json" 2>&1 | tee "$out/gpu.log"
+timeout 300 "$py" benchmarks/gpu.py --out "$out/gpu.json" "$@" 2>&1 | tee "$out/gpu.log"
