@@ -50,10 +50,11 @@ def test_one_paraphrase_per_level_gives_one_text_per_level_combination():
 def test_calibration_uses_quantiles_and_levels_follow_thresholds():
     values = pd.DataFrame({f: np.linspace(0, 1, 101) for f in FEATURES})
     thresholds = calibrate(values)
-    assert thresholds["blur"] == pytest.approx([0.5, 0.75, 0.9])
+    assert thresholds["blur"] == pytest.approx([0.75, 0.85, 0.93])
     assert thresholds["exposure"] == pytest.approx([0.15, 0.85])
     assert quantize(0.2, thresholds["blur"], "blur") == "none"
-    assert quantize(0.8, thresholds["blur"], "blur") == "moderate"
+    assert quantize(0.8, thresholds["blur"], "blur") == "slight"
+    assert quantize(0.9, thresholds["blur"], "blur") == "moderate"
     assert quantize(0.95, thresholds["blur"], "blur") == "severe"
     assert quantize(0.05, thresholds["exposure"], "exposure") == "dark"
     assert levels_of(values.iloc[100], thresholds)["colour"] == "vivid"

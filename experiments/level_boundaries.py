@@ -1,0 +1,94 @@
+"""Where should the level boundaries of the degradation features sit? (issue #22)
+
+A feature's levels are cut at quantiles of the training split (reasoniqa.features.QUANTILES). This
+scores boundary sets for blur, noise, compression (one set for the three) and exposure by the Spearman of the measured level
+against the applied strength on synth_koniq's *training* split (its ground truth), so the choice is made
+without the test splits; the test splits' figure is printed beside it as a check, not used to choose.
+
+    .venv/bin/python experiments/level_boundaries.py [--results DIR --resources DIR]
+
+Writes results/experiments/level_boundaries.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+from common import ROOT
+
+CANDIDATES = {
+    "degradation": [[0.5, 0.75, 0.9], [0.6, 0.8, 0.92], [0.7, 0.8, 0.9], [0.75, 0.85, 0.93], [0.8, 0.9, 0.95],
+                    [0.85, 0.9, 0.95]],
+    "exposure": [[0.15, 0.85], [0.15, 0.8], [0.2, 0.8], [0.25, 0.85], [0.3, 0.9]],
+}
+
+
+def strengths(data_dir: str, features_csv: str, split: str):
+    """The split's measured features and the applied strength each feature should track."""
+    import pandas as pd
+
+    from reasoniqa.data.manifest import load_manifest, parse_distortions
+    from reasoniqa.features import FEATURES
+    from reasoniqa.labels import _true_strength
+
+    frame, _ = load_manifest(data_dir, split=split)
+    feats = pd.read_csv(features_csv).set_index("name").loc[frame["name"]].reset_index()
+    applied = [parse_distortions(d) for d in frame["distortions"]]
+    return feats, pd.DataFrame({f: [_true_strength(a, f) for a in applied] for f in FEATURES})
+
+
+def level_srcc(values, strength, calibration_values, quantiles, sign: int) -> float:
+    from scipy import stats
+
+    thresholds = [float(np.quantile(calibration_values, q)) for q in quantiles]
+    return float(stats.spearmanr(np.searchsorted(thresholds, values, side="right"), sign * strength).statistic)
+
+
+def main() -> None:
+    import pandas as pd
+
+    from reasoniqa.labels import GROUND_TRUTH
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--results", default=str(ROOT / "results"))
+    ap.add_argument("--resources", default=str(ROOT / "resources"))
+    args = ap.parse_args()
+    feats = lambda ds: f"{args.results}/features/{ds}.csv"  # noqa: E731
+    train_f, train_s = strengths(f"{args.resources}/synth_koniq", feats("synth_koniq"), "train")
+    tests = [strengths(f"{args.resources}/{ds}", feats(ds), "test")
+             for ds in ("synth_koniq", "synth_spaq", "synth_live", "synth_csiq")]
+    test_f = pd.concat([t[0] for t in tests], ignore_index=True)
+    test_s = pd.concat([t[1] for t in tests], ignore_index=True)
+    out = {}
+    for feature in ("blur", "noise", "compression", "exposure"):
+        sign = GROUND_TRUTH[feature][1]
+        rows = []
+        for q in CANDIDATES["exposure" if feature == "exposure" else "degradation"]:
+            rows.append({"quantiles": q,
+                         "train_srcc": level_srcc(train_f[feature], train_s[feature], train_f[feature], q, sign),
+                         "test_srcc": level_srcc(test_f[feature], test_s[feature], train_f[feature], q, sign)})
+        best = max(rows, key=lambda r: r["train_srcc"])
+        out[feature] = {"train_share_with_distortion": float((train_s[feature] != 0).mean()),
+                        "chosen_on_train": best["quantiles"], "candidates": rows}
+        print(f"{feature:12s} share distorted (train) {out[feature]['train_share_with_distortion']:.2f}")
+        for r in rows:
+            mark = "  <- best on train" if r is best else ""
+            print(f"  {str(r['quantiles']):22s} train {r['train_srcc']:.3f}  test {r['test_srcc']:.3f}{mark}")
+    # blur, noise and compression share their four level names, hence one set of boundaries: the best
+    # mean over the three on the training split
+    shared = max(CANDIDATES["degradation"], key=lambda q: np.mean(
+        [next(r["train_srcc"] for r in out[f]["candidates"] if r["quantiles"] == q) for f in ("blur", "noise", "compression")]))
+    out["degradations_chosen_on_train"] = shared
+    print("blur, noise, compression together: best mean on train", shared)
+    path = Path(ROOT / "results/experiments/level_boundaries.json")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(out, indent=1))
+    print("wrote", path)
+
+
+if __name__ == "__main__":
+    main()
