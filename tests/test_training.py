@@ -45,6 +45,19 @@ def test_two_stage_budget_equals_one_stage(test_cfg):
     assert stage_plan(test_cfg, "stage2")["modules_to_save"] == []  # text-only stage
 
 
+def test_a_training_step_builds_no_kv_cache(workspace, tiny_model, test_cfg):
+    """The forward of a training step computes a loss and nothing it would drop: no KV cache."""
+    from reasoniqa.train import prepare_training, training_step
+
+    run = prepare_training(test_cfg, str(tiny_model), [str(workspace / "labels/one_stage.jsonl")], 0)
+    caches = []
+    # a model output keeps only the fields that are set: a cache under its current or former name
+    run.model.get_base_model().register_forward_hook(
+        lambda module, args, out: caches.append(out.get("cache", out.get("past_key_values"))))
+    loss = training_step(run, 0, 0)
+    assert np.isfinite(loss) and caches == [None]
+
+
 def test_every_method_trains_and_predicts(workspace, tiny_model, test_cfg):
     ws, cfg = workspace, test_cfg
     paths = _test_paths(ws)

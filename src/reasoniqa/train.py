@@ -193,8 +193,10 @@ def training_step(run: Training, seed: int, step: int, marks: list[float] | None
     batch = to_model(batch, model)
     tick(time.perf_counter())
     device = input_device(model).type
+    # no KV cache: a training forward never decodes, and the cache would only hold memory (on a GPU,
+    # gradient checkpointing turns it off anyway; on a CPU it was built and dropped each step)
     with torch.autocast(device, dtype=torch.bfloat16, enabled=device == "cuda"):
-        loss = model(**batch).loss
+        loss = model(**batch, use_cache=False).loss
     tick(time.perf_counter())
     loss.backward()
     tick(time.perf_counter())
