@@ -15,6 +15,28 @@ def test_committed_dvc_yaml_matches_snakemake_dag(root, monkeypatch):
     assert fresh == committed, "dvc.yaml is stale: run `make dvc-yaml`"
 
 
+def test_every_job_asks_the_scheduler_what_reasoniqa_resources_sizes(root, monkeypatch, tmp_path):
+    """Rules (an inheriting `use rule` too) ask reasoniqa.resources for their own name: a runtime set for
+    one rule is that rule's alone."""
+    from reasoniqa.config import load_config
+    from reasoniqa.dvcgen import dag_jobs
+    from reasoniqa.resources import job_resources
+
+    monkeypatch.chdir(root)
+    site = tmp_path / "site.yaml"
+    site.write_text(yaml.safe_dump({"resources": {"runtime_min": {"default": 30, "score_split": 77},
+                                                  "gpu_partition": "gpu", "cpu_partition": "cpu"}}))
+    files = ["config/config.yaml", str(site)]
+    cfg = load_config(files)
+    jobs = [j for j in dag_jobs(files) if not j["local"]]
+    assert {"train", "score_split", "score_ladders", "features"} <= {j["rule"] for j in jobs}
+    for job in jobs:
+        expected = job_resources(cfg, job["rule"])
+        assert {k: job["resources"].get(k) for k in expected} == expected, job["rule"]
+    runtimes = {j["rule"]: j["resources"]["runtime"] for j in jobs}
+    assert runtimes["score_split"] == 77 and runtimes["score_ladders"] == 30
+
+
 def test_every_stage_command_is_a_reasoniqa_step_with_its_outputs(root):
     stages = yaml.safe_load((root / "dvc.yaml").read_text())["stages"]
     rules = {name.split("__")[0] for name in stages}

@@ -47,6 +47,8 @@ use rule score_split as score_ladders with:
         "logs/predict/{method}/seed{seed}/ladders.log",
     benchmark:
         L.job_benchmark("score_ladders", "{method}", "seed{seed}")
+    resources:
+        **job_resources("score_ladders"),
 
 
 # The ceiling: a describing method's rater fed a perfect stage 1's descriptions (measured levels), one
