@@ -1,4 +1,5 @@
 import itertools
+import json
 
 import numpy as np
 import pandas as pd
@@ -7,6 +8,7 @@ import pytest
 from reasoniqa.data.distortions import apply
 from reasoniqa.descriptions import PHRASES, check_phrases, describe, parse
 from reasoniqa.features import FEATURES, LEVELS, calibrate, levels_of, measure, quantize
+from reasoniqa.labels import calibrate_files
 
 
 def test_parser_round_trip_is_exact_for_every_level_combination():
@@ -47,14 +49,52 @@ def test_one_paraphrase_per_level_gives_one_text_per_level_combination():
         assert all(PHRASES[f][levels[f]][0] in describe(levels, rng, 1).lower() for f in FEATURES)
 
 
+def test_a_config_moves_one_feature_s_level_boundaries_and_nothing_else(tmp_path):
+    values = pd.DataFrame({f: np.linspace(0, 1, 101) for f in FEATURES})
+    moved = calibrate(values, {"noise": [0.75, 0.85, 0.93]})
+    assert moved["noise"] == pytest.approx([0.75, 0.85, 0.93])
+    assert {f: moved[f] for f in FEATURES if f != "noise"} == {f: t for f, t in calibrate(values).items() if f != "noise"}
+    # the calibration step records the quantiles it cut at
+    values.assign(split="train").to_csv(tmp_path / "f.csv", index=False)
+    calibrate_files([str(tmp_path / "f.csv")], str(tmp_path / "cal.json"), {"noise": [0.75, 0.85, 0.93]})
+    recorded = json.loads((tmp_path / "cal.json").read_text())
+    assert recorded["quantiles"]["noise"] == [0.75, 0.85, 0.93] and recorded["quantiles"]["blur"] == [0.5, 0.75, 0.9]
+    assert recorded["thresholds"]["noise"] == pytest.approx([0.75, 0.85, 0.93])
+
+
+@pytest.mark.parametrize("quantiles, message", [
+    ({"sharpness": [0.5]}, "unknown feature 'sharpness'"),
+    ({"exposure": [0.5]}, "1 quantiles for 3 levels"),
+    ({"blur": [0.5, 0.4, 0.9]}, "must increase strictly"),
+    ({"blur": [0.0, 0.5, 0.9]}, "must increase strictly"),
+])
+def test_bad_level_quantiles_in_a_config_are_refused_in_one_line(root, tmp_path, quantiles, message):
+    import yaml
+
+    from reasoniqa import UserError
+    from reasoniqa.config import load_config
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump({"labels": {"quantiles": quantiles}}))
+    with pytest.raises(UserError, match=message) as err:
+        load_config([root / "config/config.yaml", bad])
+    assert "labels.quantiles" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_the_experiment_config_of_the_level_boundaries_loads(root):
+    from reasoniqa.config import load_config
+
+    cfg = load_config([root / "config/config.yaml", root / "experiments/level_boundaries_75.yaml"])
+    assert cfg["labels"]["quantiles"]["blur"] == [0.75, 0.85, 0.93] and cfg["labels"]["seed"] == 0
+
+
 def test_calibration_uses_quantiles_and_levels_follow_thresholds():
     values = pd.DataFrame({f: np.linspace(0, 1, 101) for f in FEATURES})
     thresholds = calibrate(values)
-    assert thresholds["blur"] == pytest.approx([0.75, 0.85, 0.93])
+    assert thresholds["blur"] == pytest.approx([0.5, 0.75, 0.9])
     assert thresholds["exposure"] == pytest.approx([0.15, 0.85])
     assert quantize(0.2, thresholds["blur"], "blur") == "none"
-    assert quantize(0.8, thresholds["blur"], "blur") == "slight"
-    assert quantize(0.9, thresholds["blur"], "blur") == "moderate"
+    assert quantize(0.8, thresholds["blur"], "blur") == "moderate"
     assert quantize(0.95, thresholds["blur"], "blur") == "severe"
     assert quantize(0.05, thresholds["exposure"], "exposure") == "dark"
     assert levels_of(values.iloc[100], thresholds)["colour"] == "vivid"

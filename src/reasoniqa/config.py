@@ -63,6 +63,12 @@ def validate_config(cfg: dict, source: str = "config") -> dict:
             if (key == "ladder_datasets") != (cfg["datasets"][name]["kind"] == "ladder"):
                 raise UserError(f"{source}: {key}: dataset {name!r} is of kind {cfg['datasets'][name]['kind']!r}; "
                                 "ladders are listed in ladder_datasets only")
+    from reasoniqa.features import level_quantiles
+
+    try:
+        level_quantiles(cfg["labels"].get("quantiles"))
+    except UserError as exc:
+        raise UserError(f"{source}: {exc}") from None
     levels = cfg["levels"]
     if len(levels["words"]) != len(levels["weights"]):
         raise UserError(f"{source}: levels: {len(levels['words'])} words but {len(levels['weights'])} weights")

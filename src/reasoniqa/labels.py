@@ -42,15 +42,18 @@ def measure_dataset(data_dir: str, out_csv: str, workers: int = 1) -> int:
     return len(rows)
 
 
-def calibrate_files(feature_files: list[str], out_json: str) -> dict:
-    """Thresholds from the training split of the training datasets."""
+def calibrate_files(feature_files: list[str], out_json: str, quantiles: dict | None = None) -> dict:
+    """Thresholds from the training split of the training datasets (`quantiles`: the config's
+    labels.quantiles, overrides of features.QUANTILES)."""
     import pandas as pd
+
+    from reasoniqa.features import level_quantiles
 
     train = pd.concat([pd.read_csv(f) for f in feature_files])
     train = train[train["split"] == "train"]
-    thresholds = calibrate(train)
-    write_json(out_json, {"thresholds": thresholds, "levels": LEVELS, "n_train_images": len(train),
-                          "calibrated_on": [Path(f).stem for f in feature_files]})
+    thresholds = calibrate(train, quantiles)
+    write_json(out_json, {"thresholds": thresholds, "levels": LEVELS, "quantiles": level_quantiles(quantiles),
+                          "n_train_images": len(train), "calibrated_on": [Path(f).stem for f in feature_files]})
     return thresholds
 
 

@@ -19,7 +19,7 @@ RULE_CONFIG: dict[str, list[str]] = {
     "fetch": ["datasets.{dataset}"],
     "prepare": ["datasets.{dataset}"],
     "features": [],  # pixels in, measurements out
-    "calibrate": [],
+    "calibrate": ["labels.quantiles"],
     "labels": [*_CHAT, "labels", "predict", *_MODEL],  # predict and model: the optional teacher VLM
     "validate_features": [],
     "validate_attributes": [],

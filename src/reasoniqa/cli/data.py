@@ -77,7 +77,7 @@ def features(a):
 def calibrate(a):
     from reasoniqa.labels import calibrate_files
 
-    log.info("thresholds: %s", calibrate_files(a.features, a.out))
+    log.info("thresholds: %s", calibrate_files(a.features, a.out, cfg(a)["labels"].get("quantiles")))
 
 
 def labels(a):
