@@ -32,6 +32,39 @@ def test_build_save_load_roundtrip_gives_identical_logits(tmp_path, test_cfg):
     assert processor.image_token in processor.tokenizer.get_vocab()
 
 
+def test_the_config_chooses_the_attention_kernel_and_a_missing_one_is_named(tiny_model, test_cfg):
+    """model.attention reaches every sub-model (same logits as the default kernel); the lens's own choice
+    wins; a kernel that cannot load here (flash_attention_2 without its package) is one line naming it."""
+    import copy
+
+    import pytest
+    from PIL import Image
+
+    from reasoniqa import UserError
+
+    def with_attention(kernel):
+        cfg = copy.deepcopy(test_cfg)
+        cfg["model"]["attention"] = kernel
+        return cfg
+
+    default, proc = load_base(str(tiny_model), test_cfg)
+    eager, _ = load_base(str(tiny_model), with_attention("eager"))
+    kernels = {eager.config._attn_implementation, eager.config.text_config._attn_implementation,
+               eager.config.vision_config._attn_implementation}
+    assert kernels == {"eager"} and default.config._attn_implementation == "sdpa"
+    lens, _ = load_base(str(tiny_model), with_attention("sdpa"), attn="eager")
+    assert lens.config._attn_implementation == "eager"
+    image = Image.new("RGB", (40, 40), (90, 40, 10))
+    torch.testing.assert_close(_logits(eager, proc, test_cfg, image), _logits(default, proc, test_cfg, image),
+                               atol=1e-4, rtol=1e-4)
+    try:
+        import flash_attn  # noqa: F401
+    except ImportError:
+        with pytest.raises(UserError, match=r"^model.attention='flash_attention_2': .*[Ff]lash") as err:
+            load_base(str(tiny_model), with_attention("flash_attention_2"))
+        assert "\n" not in str(err.value)
+
+
 def test_tokenizer_is_subword_with_leading_spaces(tiny_model, test_cfg):
     _, processor = load_base(tiny_model, test_cfg)
     tok = processor.tokenizer

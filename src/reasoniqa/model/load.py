@@ -9,6 +9,8 @@ from reasoniqa.device import resolve
 
 
 def load_base(source: str | Path, cfg: dict, attn: str | None = None):
+    """Model and processor from a folder or id, placed by reasoniqa.device. `attn`: an attention kernel
+    this caller needs (the lens: eager, for the weights); else the config's `model.attention`, if set."""
     import torch
     from transformers import AutoModelForImageTextToText
 
@@ -16,6 +18,7 @@ def load_base(source: str | Path, cfg: dict, attn: str | None = None):
     trust = bool(cfg["model"].get("trust_remote_code", False))
     dtype = getattr(torch, cfg["model"].get("dtype", "float32"))
     kwargs = {"dtype": dtype, "trust_remote_code": trust}
+    attn = attn or cfg["model"].get("attention")
     if attn:
         kwargs["attn_implementation"] = attn
     device_map = cfg["model"].get("device_map")
@@ -35,6 +38,9 @@ def load_base(source: str | Path, cfg: dict, attn: str | None = None):
         raise UserError(f"cannot load model from {source}: {str(exc).splitlines()[0]}") from None
     except (ValueError, ImportError) as exc:  # an unknown model type, remote code, a missing dependency
         from reasoniqa.model.families import registry
+
+        if attn and "attention" in str(exc).lower():  # flash_attention_2 without flash-attn or a GPU
+            raise UserError(f"model.attention={attn!r}: {str(exc).splitlines()[0]}") from None
 
         raise UserError(f"cannot load model from {source}: {str(exc).splitlines()[0]} (natively supported "
                         f"families: {', '.join(registry())})") from None
