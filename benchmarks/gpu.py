@@ -142,7 +142,9 @@ def bench_family(name: str, cfg: dict, device: str, tiny: bool, args, folder: Pa
     sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
     t = time.perf_counter()
     family, cfg, model, processor = paper_shape(name, cfg, device, dtype, tiny)
-    res: dict = {"paper_model": family.paper_model}
+    kernel = args.attention or "sdpa"
+    model.set_attn_implementation(kernel)  # as load_base does with model.attention
+    res: dict = {"paper_model": family.paper_model, "attention": kernel}
     model.eval()
     processor.tokenizer.padding_side = "left"
     res["build_s"] = time.perf_counter() - t
@@ -175,7 +177,7 @@ def bench_family(name: str, cfg: dict, device: str, tiny: bool, args, folder: Pa
     sec = timed(lambda: analyze(lens_cfg, "one_stage_desc", model, processor, paths[:n], ["Edges are sharp."] * n,
                                 progress=False), sync, 1, 2)
     res.update(lens_batch=n, lens_images_per_s=n / sec)
-    model.set_attn_implementation("sdpa")
+    model.set_attn_implementation(kernel)
 
     if device == "cuda":  # as train.train does on a GPU
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
@@ -204,8 +206,30 @@ def bench_family(name: str, cfg: dict, device: str, tiny: bool, args, folder: Pa
                lora_trainable_m=sum(p.numel() for p in lora.parameters() if p.requires_grad) / 1e6)
     if device == "cuda":
         res["lora_peak_mem_gib"] = torch.cuda.max_memory_allocated() / 2**30
+    if args.profile_step:
+        res["lora_step_profile"] = profile(step, sync)
     res.update(throughput(res))
     return res
+
+
+def profile(step, sync, top: int = 12) -> dict:
+    """One step under torch.profiler: the ops called most often and those taking most device (or CPU)
+    time, each with its call count and total milliseconds."""
+    import torch
+    from torch.profiler import ProfilerActivity
+
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if torch.cuda.is_available() else [])
+    with torch.profiler.profile(activities=activities) as prof:
+        step()
+        sync()
+    events = prof.key_averages()
+    timed_us = lambda e: getattr(e, "device_time_total", 0) or e.cpu_time_total  # noqa: E731
+    row = lambda e: {"op": e.key, "calls": e.count, "ms": round(timed_us(e) / 1e3, 2)}  # noqa: E731
+    launches = sum(e.count for e in events if e.key in ("cudaLaunchKernel", "cuLaunchKernelEx", "cuLaunchKernel"))
+    return {"kernel_launches": launches,
+            "attention_ops": [row(e) for e in events if "attention" in e.key or "scaled_dot" in e.key],
+            "most_calls": [row(e) for e in sorted(events, key=lambda e: -e.count)[:top]],
+            "most_time": [row(e) for e in sorted(events, key=lambda e: -timed_us(e))[:top]]}
 
 
 def main(argv=None) -> None:
@@ -224,6 +248,10 @@ def main(argv=None) -> None:
     ap.add_argument("--sample-batch", type=int, default=8)
     ap.add_argument("--lens-batch", type=int, default=4)
     ap.add_argument("--train-batch", type=int, default=8)
+    ap.add_argument("--attention", help="attention kernel for every step but the lens (config model.attention; "
+                                        "default: transformers' sdpa)")
+    ap.add_argument("--profile-step", action="store_true",
+                    help="also profile one LoRA step (torch.profiler): the most frequent and costliest ops")
     args = ap.parse_args(argv)
     if args.derive:
         return derive(Path(args.out), args.tiny)
