@@ -241,7 +241,7 @@ def main() -> None:
 
     from reasoniqa.data.manifest import load_manifest, parse_distortions
     from reasoniqa.images import load_image
-    from reasoniqa.labels import GROUND_TRUTH, _true_strength
+    from reasoniqa.labels import GROUND_TRUTH, true_strength
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--resources", default=str(ROOT / "resources"))
@@ -255,7 +255,7 @@ def main() -> None:
                 continue
             applied = parse_distortions(r.distortions)
             rows.append({"dataset": ds, "split": r.split, "name": r.name, "score": r.score, **candidates(np.asarray(load_image(r.path))),
-                         **{f"truth:{f}": GROUND_TRUTH[f][1] * _true_strength(applied, f) for f in GROUND_TRUTH}})
+                         **{f"truth:{f}": GROUND_TRUTH[f][1] * true_strength(applied, f) for f in GROUND_TRUTH}})
     data = pd.DataFrame(rows)
     test = data[data["split"] == "test"]
     result = {}

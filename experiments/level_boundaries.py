@@ -33,12 +33,12 @@ def strengths(data_dir: str, features_csv: str, split: str):
 
     from reasoniqa.data.manifest import load_manifest, parse_distortions
     from reasoniqa.features import FEATURES
-    from reasoniqa.labels import _true_strength
+    from reasoniqa.labels import true_strength
 
     frame, _ = load_manifest(data_dir, split=split)
     feats = pd.read_csv(features_csv).set_index("name").loc[frame["name"]].reset_index()
     applied = [parse_distortions(d) for d in frame["distortions"]]
-    return feats, pd.DataFrame({f: [_true_strength(a, f) for a in applied] for f in FEATURES})
+    return feats, pd.DataFrame({f: [true_strength(a, f) for a in applied] for f in FEATURES})
 
 
 def level_srcc(values, strength, calibration_values, quantiles, sign: int) -> float:

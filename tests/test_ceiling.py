@@ -8,7 +8,7 @@ import pytest
 
 from reasoniqa import UserError
 from reasoniqa.features import FEATURES
-from reasoniqa.tables.ceiling import CEILING, ceiling_table
+from reasoniqa.tables.ceiling import APPLIED, CEILING, ceiling_table
 
 
 def _dataset(root, name, n, rng, train_share, references=0):
@@ -62,6 +62,7 @@ def test_levels_that_decide_quality_give_a_high_ceiling_and_the_gap_of_each_rate
                   str(root / "ceiling.csv"))
     table = pd.read_csv(root / "ceiling.csv").set_index(["rater", "dataset"])
     assert table.loc[(CEILING, "test_set"), "n"] == 200  # references left out
+    assert not any(rater in APPLIED for rater, _ in table.index)  # no recipe known: no perfect measurement
     # fitted on the training dataset only: four levels of blur and noise explain most of a score linear
     # in them; raw values all of it
     assert table.loc[(CEILING, "test_set"), "srcc"] > 0.85
@@ -79,3 +80,33 @@ def test_images_without_measured_features_are_named(fabricated):
         ceiling_table([str(root / f) for f in train], {k: str(root / v) for k, v in test.items()},
                       {k: str(root / v) for k, v in data.items()}, str(root / "calibration.json"), [rated], [own],
                       str(root / "ceiling.csv"))
+
+
+def test_a_perfect_measurement_of_the_stand_ins_recipe_shows_what_the_estimators_lose(tmp_path):
+    """Stand-ins whose quality follows the applied blur and noise, measured by features that see none of
+    it: the measured-level ceiling is near zero, the applied strengths and levels rows are high."""
+    rng = np.random.default_rng(1)
+    (tmp_path / "calibration.json").write_text(json.dumps(
+        {"thresholds": {f: [0.25, 0.5, 0.75][: {"exposure": 2, "contrast": 1, "colour": 2}.get(f, 3)] for f in FEATURES}}))
+    files = {}
+    for name, n, split in [("train_set", 400, "train"), ("test_set", 200, "test")]:
+        blur, noise = rng.uniform(0, 1, n) ** 2, rng.uniform(0, 1, n) ** 2
+        score = 1 - 0.5 * blur - 0.4 * noise + rng.normal(0, 0.01, n)
+        names = [f"{name}_{i}.png" for i in range(n)]
+        (tmp_path / name).mkdir()
+        pd.DataFrame({"name": names, "path": names, "mos": score, "mos_std": 0.0, "score": score, "split": split,
+                      "content": names, "distortions": [f"blur:{b:.4f};noise:{v:.4f}" for b, v in zip(blur, noise)],
+                      "is_reference": 0}).to_csv(tmp_path / name / "manifest.csv", index=False)
+        (tmp_path / name / "dataset.json").write_text(json.dumps({"name": name, "kind": "synthetic"}))
+        values = pd.DataFrame({f: rng.uniform(0, 1, n) for f in FEATURES})  # blind to the distortions
+        values.insert(0, "split", split)
+        values.insert(0, "name", names)
+        values.to_csv(tmp_path / f"{name}.csv", index=False)
+        files[name] = str(tmp_path / f"{name}.csv")
+    ceiling_table([files["train_set"]], {"test_set": files["test_set"]},
+                  {n: str(tmp_path / n) for n in files}, str(tmp_path / "calibration.json"), [], [],
+                  str(tmp_path / "ceiling.csv"))
+    table = pd.read_csv(tmp_path / "ceiling.csv").set_index(["rater", "dataset"])["srcc"]
+    assert abs(table[(CEILING, "test_set")]) < 0.3
+    assert table[(APPLIED[0], "test_set")] > 0.98  # strength and its square: the score itself
+    assert table[(APPLIED[1], "test_set")] > 0.8  # four levels per feature

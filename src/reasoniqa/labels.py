@@ -98,14 +98,16 @@ GROUND_TRUTH = {
 }
 
 
-def _true_strength(distortions: dict, feature: str) -> float:
+def true_strength(distortions: dict, feature: str) -> float:
+    """The applied strength a feature should track (a stand-in's recipe, `parse_distortions`)."""
     names, _ = GROUND_TRUTH[feature]
     if feature == "exposure":
         return distortions.get("bright", 0.0) - distortions.get("dark", 0.0)
     return max((distortions.get(n, 0.0) for n in names), default=0.0)
 
 
-def _true_level(strength: float, feature: str) -> str:
+def true_level(strength: float, feature: str) -> str:
+    """The level a perfect measurement would name for an applied strength."""
     levels = LEVELS[feature]
     if feature == "exposure":
         return "dark" if strength < -0.2 else "bright" if strength > 0.2 else "normal"
@@ -140,10 +142,10 @@ def validate(data_dirs: list[str], feature_files: list[str], calibration: str, t
             applied = parse_distortions(dist)
             lv = levels_of(f, thresholds)
             for feature in FEATURES:
-                strength = _true_strength(applied, feature)
+                strength = true_strength(applied, feature)
                 rows.append({"dataset": meta["name"], "feature": feature, "value": f[feature],
                              "level": lv[feature], "level_index": LEVELS[feature].index(lv[feature]),
-                             "strength": strength, "true_level": _true_level(strength, feature)})
+                             "strength": strength, "true_level": true_level(strength, feature)})
     data = pd.DataFrame(rows)
     summary = []
     for feature, part in data.groupby("feature", sort=False):

@@ -7,6 +7,10 @@ carry. Rows per test set:
   rows are compared with ("the ceiling"; a reference, not a bound: a trained rater may pass it, and
   `srcc_below_ceiling` is then negative);
 - `linear / measured values`: the same on the raw measurements (what quantizing into levels costs);
+- `linear / applied strengths` and `linear / applied levels` (synthetic stand-ins only, whose recipe
+  is known): the same model on a *perfect measurement* of the six features — each feature's applied
+  strength (and its square), or the level it names (labels.true_strength, true_level) — so the table
+  separates what the level vocabulary can carry from what the estimators lose;
 - `<method> / measured descriptions`: the trained rater fed a perfect stage 1's descriptions
   (rule rate_measured_split), mean over seeds;
 - `<method> / own descriptions`: the method as evaluated in Table 1, and its distance to the ceiling.
@@ -20,6 +24,7 @@ from reasoniqa.io import write_table
 from reasoniqa.layout import parse_prediction_path
 
 CEILING = "linear / measured levels"
+APPLIED = ("linear / applied strengths", "linear / applied levels")
 
 
 def level_design(levels: list[dict]) -> np.ndarray:
@@ -38,6 +43,25 @@ def value_design(values, mean, std) -> np.ndarray:
 
     z = (values[FEATURES].to_numpy(float) - mean) / std
     return np.column_stack([np.ones(len(z)), z])
+
+
+def applied_design(distortions, levels: bool) -> np.ndarray:
+    """[N, k]: an intercept and, per feature, its applied strength and square (exposure, signed, its
+    magnitude too) or, with `levels`, one indicator per level after the first of the level it names."""
+    from reasoniqa.data.manifest import parse_distortions
+    from reasoniqa.features import FEATURES, LEVELS
+    from reasoniqa.labels import true_level, true_strength
+
+    strengths = np.array([[true_strength(parse_distortions(d), f) for f in FEATURES] for d in distortions])
+    cols = [np.ones(len(strengths))]
+    for i, f in enumerate(FEATURES):
+        s = strengths[:, i]
+        if levels:
+            named = [true_level(v, f) for v in s]
+            cols += [np.array([n == lvl for n in named], float) for lvl in LEVELS[f][1:]]
+        else:
+            cols += [s, s**2] + ([np.abs(s)] if f == "exposure" else [])
+    return np.stack(cols, axis=1)
 
 
 def fit_least_squares(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -60,12 +84,16 @@ def ceiling_table(train_features: list[str], test_features: dict[str, str], data
 
     from reasoniqa import UserError
 
+    synthetic = []  # whether each dataset read is a stand-in (its applied strengths known)
+
     def joined(feature_file: str, dataset: str, split: str):
-        """The split's scores with its measured features; every image must have been measured."""
+        """The split's scores and applied distortions with its measured features; every image must have
+        been measured."""
         if dataset not in data_dirs:
             raise UserError(f"ceiling: no dataset folder for {dataset!r} among --data")
-        frame, _ = load_manifest(data_dirs[dataset], split=split)
-        out = frame[["name", "score"]].merge(pd.read_csv(feature_file), on="name")
+        frame, meta = load_manifest(data_dirs[dataset], split=split)
+        synthetic.append(meta.get("kind") == "synthetic")
+        out = frame[["name", "score", "distortions"]].merge(pd.read_csv(feature_file), on="name")
         if len(out) != len(frame):
             raise UserError(f"{feature_file}: {len(frame) - len(out)} images of {dataset}'s {split} split have no "
                             "measured features: rerun the features step")
@@ -78,13 +106,18 @@ def ceiling_table(train_features: list[str], test_features: dict[str, str], data
     w_levels = fit_least_squares(level_design([levels_of(r, thresholds) for _, r in train.iterrows()]),
                                  train["score"].to_numpy())
     w_values = fit_least_squares(value_design(train, mean, std), train["score"].to_numpy())
+    tests = {dataset: joined(feat_file, dataset, "test") for dataset, feat_file in sorted(test_features.items())}
+    # a perfect measurement: only where every dataset read is a stand-in with its recipe
+    w_applied = ({levels: fit_least_squares(applied_design(train["distortions"], levels), train["score"].to_numpy())
+                  for levels in (False, True)} if all(synthetic) else {})
     rows = []
-    for dataset, feat_file in sorted(test_features.items()):
-        test = joined(feat_file, dataset, "test")
+    for dataset, test in tests.items():
         target = test["score"].to_numpy()
         levels = [levels_of(r, thresholds) for _, r in test.iterrows()]
-        for rater, pred in [(CEILING, level_design(levels) @ w_levels),
-                            ("linear / measured values", value_design(test, mean, std) @ w_values)]:
+        raters = [(CEILING, level_design(levels) @ w_levels),
+                  ("linear / measured values", value_design(test, mean, std) @ w_values)]
+        raters += [(APPLIED[lv], applied_design(test["distortions"], lv) @ w) for lv, w in w_applied.items()]
+        for rater, pred in raters:
             rows.append({"rater": rater, "dataset": dataset, "seeds": np.nan, "n": len(test),
                          **_corr(correlations(pred, target))})
     for files, what in [(rated, "measured descriptions"), (own, "own descriptions")]:
