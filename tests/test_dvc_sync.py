@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import pytest
 import yaml
 
 from reasoniqa.dvcgen import render_dvc_yaml
@@ -15,20 +16,40 @@ def test_committed_dvc_yaml_matches_snakemake_dag(root, monkeypatch):
     assert fresh == committed, "dvc.yaml is stale: run `make dvc-yaml`"
 
 
-def test_every_job_asks_the_scheduler_what_reasoniqa_resources_sizes(root, monkeypatch, tmp_path):
-    """Rules (an inheriting `use rule` too) ask reasoniqa.resources for their own name: a runtime set for
-    one rule is that rule's alone."""
+@pytest.fixture(scope="module")
+def site_dag(root, tmp_path_factory):
+    """The DAG's jobs and the config under a site file setting one rule's runtime and the partitions."""
     from reasoniqa.config import load_config
     from reasoniqa.dvcgen import dag_jobs
-    from reasoniqa.resources import job_resources
 
-    monkeypatch.chdir(root)
-    site = tmp_path / "site.yaml"
+    site = tmp_path_factory.mktemp("site") / "site.yaml"
     site.write_text(yaml.safe_dump({"resources": {"runtime_min": {"default": 30, "score_split": 77},
                                                   "gpu_partition": "gpu", "cpu_partition": "cpu"}}))
     files = ["config/config.yaml", str(site)]
-    cfg = load_config(files)
-    jobs = [j for j in dag_jobs(files) if not j["local"]]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(root)
+        return dag_jobs(files), load_config([root / f for f in files])
+
+
+def test_every_job_reruns_on_edits_of_the_config_sections_it_reads(site_dag):
+    """A rule that reads config sections (reasoniqa.rule_config) carries their values as its `sections`
+    param, so Snakemake reruns it on the same edits as DVC."""
+    from reasoniqa.rule_config import section_names, section_values
+
+    jobs, cfg = site_dag
+    for job in jobs:
+        if job["rule"] != "all" and section_names(job["rule"], job["wildcards"]):
+            assert job["params"].get("sections") == section_values(job["rule"], cfg, job["wildcards"]), job["rule"]
+    assert any(j["rule"] == "calibrate" for j in jobs)
+
+
+def test_every_job_asks_the_scheduler_what_reasoniqa_resources_sizes(site_dag):
+    """Rules (an inheriting `use rule` too) ask reasoniqa.resources for their own name: a runtime set for
+    one rule is that rule's alone."""
+    from reasoniqa.resources import job_resources
+
+    jobs, cfg = site_dag
+    jobs = [j for j in jobs if not j["local"]]
     assert {"train", "score_split", "score_ladders", "features"} <= {j["rule"] for j in jobs}
     for job in jobs:
         expected = job_resources(cfg, job["rule"])

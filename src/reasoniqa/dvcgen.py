@@ -31,7 +31,8 @@ DATA_PLOTS = [
 
 
 def dag_jobs(configfiles: list[str], snakefile: str = "Snakefile") -> list[dict]:
-    """Every job of the full DAG (as with --forceall): rule, inputs, outputs, shell command, resources.
+    """Every job of the full DAG (as with --forceall): rule, inputs, outputs, shell command, params,
+    resources.
 
     Uses Snakemake's API as its own `--filegraph` does; `--detailed-summary` cannot be used since it
     shows commands only for outputs that already exist.
@@ -75,6 +76,7 @@ def _dag_jobs(configfiles: list[str], snakefile: str) -> list[dict]:
              "directories": [str(f) for f in job.output if f.is_directory],
              # what the job asks a scheduler for (none for a local rule, run on the submitting machine)
              "local": job.rule.name in workflow._localrules,
+             "params": dict(job.params.items()),
              "resources": {k: v for k, v in job.resources.items() if not k.startswith("_")}}
             for job in workflow.dag.jobs
         ]

@@ -26,6 +26,7 @@ rule calibrate:
     conda:
         ENV
     params:
+        sections=config_sections("calibrate"),
         config=CONFIG,
     shell:
         "reasoniqa calibrate --config {params.config} --features {input} --out {output} --log {log}"
