@@ -89,7 +89,7 @@ def test_a_perfect_measurement_of_the_stand_ins_recipe_shows_what_the_estimators
     (tmp_path / "calibration.json").write_text(json.dumps(
         {"thresholds": {f: [0.25, 0.5, 0.75][: {"exposure": 2, "contrast": 1, "colour": 2}.get(f, 3)] for f in FEATURES}}))
     files = {}
-    for name, n, split in [("train_set", 400, "train"), ("test_set", 200, "test")]:
+    for name, n, split in [("train_set", 400, "train"), ("test_set", 200, "test"), ("real_set", 100, "test")]:
         blur, noise = rng.uniform(0, 1, n) ** 2, rng.uniform(0, 1, n) ** 2
         score = 1 - 0.5 * blur - 0.4 * noise + rng.normal(0, 0.01, n)
         names = [f"{name}_{i}.png" for i in range(n)]
@@ -97,16 +97,18 @@ def test_a_perfect_measurement_of_the_stand_ins_recipe_shows_what_the_estimators
         pd.DataFrame({"name": names, "path": names, "mos": score, "mos_std": 0.0, "score": score, "split": split,
                       "content": names, "distortions": [f"blur:{b:.4f};noise:{v:.4f}" for b, v in zip(blur, noise)],
                       "is_reference": 0}).to_csv(tmp_path / name / "manifest.csv", index=False)
-        (tmp_path / name / "dataset.json").write_text(json.dumps({"name": name, "kind": "synthetic"}))
+        kind = "real" if name == "real_set" else "synthetic"  # a real dataset: no recipe, no applied rows
+        (tmp_path / name / "dataset.json").write_text(json.dumps({"name": name, "kind": kind}))
         values = pd.DataFrame({f: rng.uniform(0, 1, n) for f in FEATURES})  # blind to the distortions
         values.insert(0, "split", split)
         values.insert(0, "name", names)
         values.to_csv(tmp_path / f"{name}.csv", index=False)
         files[name] = str(tmp_path / f"{name}.csv")
-    ceiling_table([files["train_set"]], {"test_set": files["test_set"]},
+    ceiling_table([files["train_set"]], {"test_set": files["test_set"], "real_set": files["real_set"]},
                   {n: str(tmp_path / n) for n in files}, str(tmp_path / "calibration.json"), [], [],
                   str(tmp_path / "ceiling.csv"))
     table = pd.read_csv(tmp_path / "ceiling.csv").set_index(["rater", "dataset"])["srcc"]
     assert abs(table[(CEILING, "test_set")]) < 0.3
     assert table[(APPLIED[0], "test_set")] > 0.98  # strength and its square: the score itself
     assert table[(APPLIED[1], "test_set")] > 0.8  # four levels per feature
+    assert (CEILING, "real_set") in table.index and not any((r, "real_set") in table.index for r in APPLIED)

@@ -7,10 +7,12 @@ carry. Rows per test set:
   rows are compared with ("the ceiling"; a reference, not a bound: a trained rater may pass it, and
   `srcc_below_ceiling` is then negative);
 - `linear / measured values`: the same on the raw measurements (what quantizing into levels costs);
-- `linear / applied strengths` and `linear / applied levels` (synthetic stand-ins only, whose recipe
-  is known): the same model on a *perfect measurement* of the six features — each feature's applied
-  strength (and its square), or the level it names (labels.true_strength, true_level) — so the table
-  separates what the level vocabulary can carry from what the estimators lose;
+- `linear / applied levels` (stand-ins only: their recipe is known): the ceiling's model on the levels a
+  *perfect measurement* would name (labels.true_level); against the ceiling, what the estimators lose;
+- `linear / applied strengths` (the same): a linear model on each feature's applied strength and its
+  square (labels.true_strength; exposure signed, its magnitude too): how far quality follows the six
+  features at all; against the applied levels, what naming four levels costs. Both are fitted when every
+  training dataset is a stand-in, and given for each stand-in test set;
 - `<method> / measured descriptions`: the trained rater fed a perfect stage 1's descriptions
   (rule rate_measured_split), mean over seeds;
 - `<method> / own descriptions`: the method as evaluated in Table 1, and its distance to the ceiling.
@@ -84,7 +86,7 @@ def ceiling_table(train_features: list[str], test_features: dict[str, str], data
 
     from reasoniqa import UserError
 
-    synthetic = []  # whether each dataset read is a stand-in (its applied strengths known)
+    synthetic = {}  # dataset -> whether it is a stand-in (its applied strengths known)
 
     def joined(feature_file: str, dataset: str, split: str):
         """The split's scores and applied distortions with its measured features; every image must have
@@ -92,7 +94,7 @@ def ceiling_table(train_features: list[str], test_features: dict[str, str], data
         if dataset not in data_dirs:
             raise UserError(f"ceiling: no dataset folder for {dataset!r} among --data")
         frame, meta = load_manifest(data_dirs[dataset], split=split)
-        synthetic.append(meta.get("kind") == "synthetic")
+        synthetic[dataset] = meta.get("kind") == "synthetic"
         out = frame[["name", "score", "distortions"]].merge(pd.read_csv(feature_file), on="name")
         if len(out) != len(frame):
             raise UserError(f"{feature_file}: {len(frame) - len(out)} images of {dataset}'s {split} split have no "
@@ -107,16 +109,18 @@ def ceiling_table(train_features: list[str], test_features: dict[str, str], data
                                  train["score"].to_numpy())
     w_values = fit_least_squares(value_design(train, mean, std), train["score"].to_numpy())
     tests = {dataset: joined(feat_file, dataset, "test") for dataset, feat_file in sorted(test_features.items())}
-    # a perfect measurement: only where every dataset read is a stand-in with its recipe
-    w_applied = ({levels: fit_least_squares(applied_design(train["distortions"], levels), train["score"].to_numpy())
-                  for levels in (False, True)} if all(synthetic) else {})
+    # a perfect measurement: fitted where every training dataset is a stand-in, rows for the stand-in test sets
+    fit_applied = all(synthetic[_stem(f)] for f in train_features)
+    w_applied = {levels: fit_least_squares(applied_design(train["distortions"], levels), train["score"].to_numpy())
+                 for levels in (False, True)} if fit_applied else {}
     rows = []
     for dataset, test in tests.items():
         target = test["score"].to_numpy()
         levels = [levels_of(r, thresholds) for _, r in test.iterrows()]
         raters = [(CEILING, level_design(levels) @ w_levels),
                   ("linear / measured values", value_design(test, mean, std) @ w_values)]
-        raters += [(APPLIED[lv], applied_design(test["distortions"], lv) @ w) for lv, w in w_applied.items()]
+        if synthetic[dataset]:
+            raters += [(APPLIED[lv], applied_design(test["distortions"], lv) @ w) for lv, w in w_applied.items()]
         for rater, pred in raters:
             rows.append({"rater": rater, "dataset": dataset, "seeds": np.nan, "n": len(test),
                          **_corr(correlations(pred, target))})
