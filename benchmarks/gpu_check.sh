@@ -7,7 +7,7 @@
 #   bash benchmarks/gpu_check.sh OUT_DIR [PYTHON [gpu.py's options, e.g. --families llava]]
 # TEST_TIMEOUT (seconds, default 420) bounds the tests so the benchmark still runs inside one device call.
 set -uo pipefail
-out=${1:?usage: bash benchmarks/gpu_check.sh OUT_DIR [PYTHON]}
+out=${1:?usage: [TEST_TIMEOUT=S] bash benchmarks/gpu_check.sh OUT_DIR [PYTHON [gpu.py options]]}
 py=${2:-python3}
 shift $(( $# < 2 ? $# : 2 ))
 cd "$(dirname "$0")/.."

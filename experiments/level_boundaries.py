@@ -7,7 +7,8 @@ without the test splits; the test splits' figure is printed beside it as a check
 
     .venv/bin/python experiments/level_boundaries.py [--results DIR --resources DIR]
 
-Writes results/experiments/level_boundaries.json.
+Reads a finished run's features and datasets (`make run`; the default config's features are the same in
+every run); writes <results>/experiments/level_boundaries.json.
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ def main() -> None:
         [next(r["train_srcc"] for r in out[f]["candidates"] if r["quantiles"] == q) for f in ("blur", "noise", "compression")]))
     out["degradations_chosen_on_train"] = shared
     print("blur, noise, compression together: best mean on train", shared)
-    path = Path(ROOT / "results/experiments/level_boundaries.json")
+    path = Path(args.results) / "experiments/level_boundaries.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(out, indent=1))
     print("wrote", path)

@@ -7,7 +7,7 @@ import pytest
 
 from reasoniqa.data.distortions import apply
 from reasoniqa.descriptions import PHRASES, check_phrases, describe, parse
-from reasoniqa.features import FEATURES, LEVELS, calibrate, levels_of, measure, quantize
+from reasoniqa.features import FEATURES, LEVELS, QUANTILES, calibrate, levels_of, measure, quantize
 from reasoniqa.labels import calibrate_files
 
 
@@ -58,7 +58,7 @@ def test_a_config_moves_one_feature_s_level_boundaries_and_nothing_else(tmp_path
     values.assign(split="train").to_csv(tmp_path / "f.csv", index=False)
     calibrate_files([str(tmp_path / "f.csv")], str(tmp_path / "cal.json"), {"noise": [0.75, 0.85, 0.93]})
     recorded = json.loads((tmp_path / "cal.json").read_text())
-    assert recorded["quantiles"]["noise"] == [0.75, 0.85, 0.93] and recorded["quantiles"]["blur"] == [0.5, 0.75, 0.9]
+    assert recorded["quantiles"]["noise"] == [0.75, 0.85, 0.93] and recorded["quantiles"]["blur"] == QUANTILES["blur"]
     assert recorded["thresholds"]["noise"] == pytest.approx([0.75, 0.85, 0.93])
 
 

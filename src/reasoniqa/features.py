@@ -20,8 +20,9 @@ README "Feature validation"):
 The noise estimator fits noise independent per colour channel, as the stand-ins' (and LIVE's, CSIQ's)
 white noise is; a greyscale image reads 0, and chroma noise is partly removed by a JPEG's 4:2:0
 subsampling: on real photographs it is to be checked against SPAQ's noisiness scores (not done yet).
-Thresholds come from quantiles of the training split (calibrate) and are stored as an artifact, so every
-dataset is described on one scale.
+Thresholds come from quantiles of the training split (calibrate; QUANTILES below, which a config may
+move per feature: labels.quantiles) and are stored as an artifact, so every dataset is described on one
+scale.
 """
 
 from __future__ import annotations
@@ -41,10 +42,9 @@ LEVELS = {
 }
 
 # Training-split quantiles at which the level boundaries sit (a config may override them per feature:
-# labels.quantiles). Cutting the degradations' "none" at the 75th percentile instead of the median tracks
-# the applied strengths far better (experiments/level_boundaries.py, experiments/level_boundaries_75.yaml:
-# Spearman 0.79 / 0.86 / 0.85 for blur, noise, compression), but stage 1 then learns to name "none" and
-# two_stage falls from 0.36 to 0.23 mean SRCC (README "Descriptions and how far to trust them").
+# labels.quantiles). Cutting the degradations' "none" at the 75th percentile instead tracks the applied
+# strengths better but costs two_stage what stage 1 learns (experiments/level_boundaries_75.yaml; README
+# "Where the levels are cut").
 QUANTILES = {
     "blur": [0.5, 0.75, 0.9],
     "noise": [0.5, 0.75, 0.9],

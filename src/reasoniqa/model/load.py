@@ -18,6 +18,7 @@ def load_base(source: str | Path, cfg: dict, attn: str | None = None):
     trust = bool(cfg["model"].get("trust_remote_code", False))
     dtype = getattr(torch, cfg["model"].get("dtype", "float32"))
     kwargs = {"dtype": dtype, "trust_remote_code": trust}
+    asked_by = "attention" if attn else "model.attention"  # for the error: the caller's or the config's
     attn = attn or cfg["model"].get("attention")
     if attn:
         kwargs["attn_implementation"] = attn
@@ -40,7 +41,7 @@ def load_base(source: str | Path, cfg: dict, attn: str | None = None):
         from reasoniqa.model.families import registry
 
         if attn and "attention" in str(exc).lower():  # flash_attention_2 without flash-attn or a GPU
-            raise UserError(f"model.attention={attn!r}: {str(exc).splitlines()[0]}") from None
+            raise UserError(f"{asked_by}={attn!r}: {str(exc).splitlines()[0]}") from None
 
         raise UserError(f"cannot load model from {source}: {str(exc).splitlines()[0]} (natively supported "
                         f"families: {', '.join(registry())})") from None
