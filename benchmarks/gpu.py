@@ -213,20 +213,30 @@ def bench_family(name: str, cfg: dict, device: str, tiny: bool, args, folder: Pa
 
 
 def profile(step, sync, top: int = 12) -> dict:
-    """One step under torch.profiler: the ops called most often and those taking most device (or CPU)
-    time, each with its call count and total milliseconds."""
+    """One step under torch.profiler: its wall time against the device's busy time (the kernels' own
+    time summed), kernel launches, the attention calls, and the ops called most often and taking most
+    device time (CPU time where there is no device)."""
     import torch
     from torch.profiler import ProfilerActivity
 
-    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if torch.cuda.is_available() else [])
+    cuda = torch.cuda.is_available()
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if cuda else [])
     with torch.profiler.profile(activities=activities) as prof:
+        t = time.perf_counter()
         step()
         sync()
+        wall = time.perf_counter() - t
     events = prof.key_averages()
-    timed_us = lambda e: getattr(e, "device_time_total", 0) or e.cpu_time_total  # noqa: E731
+    timed_us = (lambda e: e.device_time_total) if cuda else (lambda e: e.cpu_time_total)
     row = lambda e: {"op": e.key, "calls": e.count, "ms": round(timed_us(e) / 1e3, 2)}  # noqa: E731
     launches = sum(e.count for e in events if e.key in ("cudaLaunchKernel", "cuLaunchKernelEx", "cuLaunchKernel"))
-    return {"kernel_launches": launches,
+    return {"step_wall_ms": round(wall * 1e3, 1),  # under the profiler: slower than lora_step_s
+            # every event's own device time summed: ops and the kernels they launch both carry it, so about
+            # twice the kernels' time; kernel_ms counts the kernels alone
+            "device_busy_ms": round(sum(e.self_device_time_total for e in events) / 1e3, 1) if cuda else None,
+            "kernel_ms": round(sum(e.self_device_time_total for e in events
+                                   if str(e.device_type).endswith("CUDA")) / 1e3, 1) if cuda else None,
+            "kernel_launches": launches,
             "attention_ops": [row(e) for e in events if "attention" in e.key or "scaled_dot" in e.key],
             "most_calls": [row(e) for e in sorted(events, key=lambda e: -e.count)[:top]],
             "most_time": [row(e) for e in sorted(events, key=lambda e: -timed_us(e))[:top]]}
