@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import argparse
 import copy
-import json
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from common import ROOT
+from common import ROOT, write_result
 
 STAND_INS = ["synth_koniq", "synth_spaq", "synth_live", "synth_csiq"]
 REPLACED = [(), ("blur",), ("noise",), ("compression",), ("exposure",), ("contrast", "colour"),
@@ -103,10 +102,7 @@ def main() -> None:
     out = {"applied_instead_of_measured": replaced_features(args.resources, args.results)}
     if args.size:
         out["larger_stand_ins"] = larger_stand_ins(args.size, args.cuts)
-    path = Path(args.results) / "experiments/ceiling_sources.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(out, indent=1))
-    print("wrote", path)
+    write_result(args.results, "ceiling_sources", out)
 
 
 if __name__ == "__main__":

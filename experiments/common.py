@@ -12,6 +12,17 @@ ROOT = Path(__file__).resolve().parents[1]
 L = Layout(str(ROOT / "results"), str(ROOT / "resources"))
 
 
+def write_result(results: str | Path, name: str, out: dict) -> Path:
+    """An experiment's numbers as <results>/experiments/<name>.json."""
+    import json
+
+    path = Path(results) / "experiments" / f"{name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(out, indent=1))
+    print("wrote", path)
+    return path
+
+
 def synth_koniq_variant(cfg: dict, crops: int, out: Path) -> tuple[Path, Path]:
     """synth_koniq re-synthesized with `crops` crops per photograph into `out`, and its measured
     features: (data folder, features CSV)."""

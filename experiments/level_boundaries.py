@@ -14,12 +14,10 @@ every run); writes <results>/experiments/level_boundaries.json.
 from __future__ import annotations
 
 import argparse
-import json
-from pathlib import Path
 
 import numpy as np
 
-from common import ROOT
+from common import ROOT, write_result
 
 CANDIDATES = {
     "degradation": [[0.5, 0.75, 0.9], [0.6, 0.8, 0.92], [0.7, 0.8, 0.9], [0.75, 0.85, 0.93], [0.8, 0.9, 0.95],
@@ -85,10 +83,7 @@ def main() -> None:
         [next(r["train_srcc"] for r in out[f]["candidates"] if r["quantiles"] == q) for f in ("blur", "noise", "compression")]))
     out["degradations_chosen_on_train"] = shared
     print("blur, noise, compression together: best mean on train", shared)
-    path = Path(args.results) / "experiments/level_boundaries.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(out, indent=1))
-    print("wrote", path)
+    write_result(args.results, "level_boundaries", out)
 
 
 if __name__ == "__main__":
