@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from common import ROOT, write_result
+from common import ROOT, stand_in_split, write_result
 
 STAND_INS = ["synth_koniq", "synth_spaq", "synth_live", "synth_csiq"]
 REPLACED = [(), ("blur",), ("noise",), ("compression",), ("exposure",), ("contrast", "colour"),
@@ -29,16 +29,8 @@ REPLACED = [(), ("blur",), ("noise",), ("compression",), ("exposure",), ("contra
 
 def split_of(resources: str, results: str, dataset: str, split: str):
     """(applied strengths [N, 6], measured values [N, 6], scores) of a stand-in's split."""
-    import pandas as pd
-
-    from reasoniqa.data.manifest import load_manifest, parse_distortions
-    from reasoniqa.features import FEATURES
-    from reasoniqa.labels import true_strength
-
-    frame, _ = load_manifest(f"{resources}/{dataset}", split=split)
-    values = pd.read_csv(f"{results}/features/{dataset}.csv").set_index("name").loc[frame["name"], FEATURES]
-    strengths = np.array([[true_strength(parse_distortions(d), f) for f in FEATURES] for d in frame["distortions"]])
-    return strengths, values.to_numpy(float), frame["score"].to_numpy()
+    frame, measured, applied = stand_in_split(resources, results, dataset, split)
+    return applied, measured.to_numpy(float), frame["score"].to_numpy()
 
 
 def design(strengths, values, replaced) -> np.ndarray:

@@ -12,6 +12,20 @@ ROOT = Path(__file__).resolve().parents[1]
 L = Layout(str(ROOT / "results"), str(ROOT / "resources"))
 
 
+def stand_in_split(resources: str | Path, results: str | Path, dataset: str, split: str):
+    """A stand-in's split from a finished run: (manifest frame, its measured features in the frame's
+    order, the applied strength of each feature [N, FEATURES] from its recipe)."""
+    import pandas as pd
+
+    from reasoniqa.data.manifest import load_manifest
+    from reasoniqa.features import FEATURES
+    from reasoniqa.labels import applied_strengths
+
+    frame, _ = load_manifest(f"{resources}/{dataset}", split=split)
+    measured = pd.read_csv(f"{results}/features/{dataset}.csv").set_index("name").loc[frame["name"], FEATURES]
+    return frame, measured.reset_index(drop=True), applied_strengths(frame["distortions"])
+
+
 def write_result(results: str | Path, name: str, out: dict) -> Path:
     """An experiment's numbers as <results>/experiments/<name>.json."""
     import json

@@ -17,7 +17,7 @@ import argparse
 
 import numpy as np
 
-from common import ROOT, write_result
+from common import ROOT, stand_in_split, write_result
 
 CANDIDATES = {
     "degradation": [[0.5, 0.75, 0.9], [0.6, 0.8, 0.92], [0.7, 0.8, 0.9], [0.75, 0.85, 0.93], [0.8, 0.9, 0.95],
@@ -26,18 +26,14 @@ CANDIDATES = {
 }
 
 
-def strengths(data_dir: str, features_csv: str, split: str):
-    """The split's measured features and the applied strength each feature should track."""
+def strengths(resources: str, results: str, dataset: str, split: str):
+    """The split's measured features and the applied strength each feature should track (DataFrames)."""
     import pandas as pd
 
-    from reasoniqa.data.manifest import load_manifest, parse_distortions
     from reasoniqa.features import FEATURES
-    from reasoniqa.labels import true_strength
 
-    frame, _ = load_manifest(data_dir, split=split)
-    feats = pd.read_csv(features_csv).set_index("name").loc[frame["name"]].reset_index()
-    applied = [parse_distortions(d) for d in frame["distortions"]]
-    return feats, pd.DataFrame({f: [true_strength(a, f) for a in applied] for f in FEATURES})
+    _, measured, applied = stand_in_split(resources, results, dataset, split)
+    return measured, pd.DataFrame(applied, columns=FEATURES)
 
 
 def level_srcc(values, strength, calibration_values, quantiles, sign: int) -> float:
@@ -56,9 +52,8 @@ def main() -> None:
     ap.add_argument("--results", default=str(ROOT / "results"))
     ap.add_argument("--resources", default=str(ROOT / "resources"))
     args = ap.parse_args()
-    feats = lambda ds: f"{args.results}/features/{ds}.csv"  # noqa: E731
-    train_f, train_s = strengths(f"{args.resources}/synth_koniq", feats("synth_koniq"), "train")
-    tests = [strengths(f"{args.resources}/{ds}", feats(ds), "test")
+    train_f, train_s = strengths(args.resources, args.results, "synth_koniq", "train")
+    tests = [strengths(args.resources, args.results, ds, "test")
              for ds in ("synth_koniq", "synth_spaq", "synth_live", "synth_csiq")]
     test_f = pd.concat([t[0] for t in tests], ignore_index=True)
     test_s = pd.concat([t[1] for t in tests], ignore_index=True)

@@ -106,6 +106,13 @@ def true_strength(distortions: dict, feature: str) -> float:
     return max((distortions.get(n, 0.0) for n in names), default=0.0)
 
 
+def applied_strengths(distortions) -> np.ndarray:
+    """[N, len(FEATURES)]: true_strength of every feature for a manifest's `distortions` column."""
+    from reasoniqa.data.manifest import parse_distortions
+
+    return np.array([[true_strength(parse_distortions(d), f) for f in FEATURES] for d in distortions], float)
+
+
 def true_level(strength: float, feature: str) -> str:
     """The level a perfect measurement would name for an applied strength."""
     levels = LEVELS[feature]

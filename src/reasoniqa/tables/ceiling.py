@@ -47,14 +47,13 @@ def value_design(values, mean, std) -> np.ndarray:
     return np.column_stack([np.ones(len(z)), z])
 
 
-def applied_design(distortions, levels: bool) -> np.ndarray:
-    """[N, k]: an intercept and, per feature, its applied strength and square (exposure, signed, its
-    magnitude too) or, with `levels`, one indicator per level after the first of the level it names."""
-    from reasoniqa.data.manifest import parse_distortions
+def applied_design(strengths: np.ndarray, levels: bool) -> np.ndarray:
+    """[N, k] from applied strengths [N, features] (labels.applied_strengths): an intercept and, per
+    feature, its strength and square (exposure, signed, its magnitude too) or, with `levels`, one
+    indicator per level after the first of the level it names."""
     from reasoniqa.features import FEATURES, LEVELS
-    from reasoniqa.labels import true_level, true_strength
+    from reasoniqa.labels import true_level
 
-    strengths = np.array([[true_strength(parse_distortions(d), f) for f in FEATURES] for d in distortions])
     cols = [np.ones(len(strengths))]
     for i, f in enumerate(FEATURES):
         s = strengths[:, i]
@@ -81,7 +80,7 @@ def ceiling_table(train_features: list[str], test_features: dict[str, str], data
 
     from reasoniqa.data.manifest import load_manifest
     from reasoniqa.features import FEATURES, levels_of
-    from reasoniqa.labels import load_thresholds
+    from reasoniqa.labels import applied_strengths, load_thresholds
     from reasoniqa.metrics import correlations
 
     from reasoniqa import UserError
@@ -110,17 +109,20 @@ def ceiling_table(train_features: list[str], test_features: dict[str, str], data
     w_values = fit_least_squares(value_design(train, mean, std), train["score"].to_numpy())
     tests = {dataset: joined(feat_file, dataset, "test") for dataset, feat_file in sorted(test_features.items())}
     # a perfect measurement: fitted where every training dataset is a stand-in, rows for the stand-in test sets
-    fit_applied = all(synthetic[_stem(f)] for f in train_features)
-    w_applied = {levels: fit_least_squares(applied_design(train["distortions"], levels), train["score"].to_numpy())
-                 for levels in (False, True)} if fit_applied else {}
+    w_applied = {}
+    if all(synthetic[_stem(f)] for f in train_features):
+        strengths = applied_strengths(train["distortions"])
+        w_applied = {levels: fit_least_squares(applied_design(strengths, levels), train["score"].to_numpy())
+                     for levels in (False, True)}
     rows = []
     for dataset, test in tests.items():
         target = test["score"].to_numpy()
         levels = [levels_of(r, thresholds) for _, r in test.iterrows()]
         raters = [(CEILING, level_design(levels) @ w_levels),
                   ("linear / measured values", value_design(test, mean, std) @ w_values)]
-        if synthetic[dataset]:
-            raters += [(APPLIED[lv], applied_design(test["distortions"], lv) @ w) for lv, w in w_applied.items()]
+        if synthetic[dataset] and w_applied:
+            strengths = applied_strengths(test["distortions"])
+            raters += [(APPLIED[lv], applied_design(strengths, lv) @ w) for lv, w in w_applied.items()]
         for rater, pred in raters:
             rows.append({"rater": rater, "dataset": dataset, "seeds": np.nan, "n": len(test),
                          **_corr(correlations(pred, target))})
