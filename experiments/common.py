@@ -64,4 +64,18 @@ def accuracy(cfg, base: str, adapter: str, frame, features, thresholds) -> dict:
     parsed = [parse(t) for t in texts]
     truth = [levels_of(features.loc[n], thresholds) for n in frame["name"]]
     return {"accuracy": feature_agreement(parsed, truth), "majority_baseline": majority_agreement(truth),
-            "distinct_descriptions": len(set(texts))}
+            "balanced_accuracy": balanced_agreement(parsed, truth), "distinct_descriptions": len(set(texts))}
+
+
+def balanced_agreement(parsed: list[dict], truth: list[dict]) -> dict[str, float]:
+    """Per feature, the mean over its true levels of the share of their images described with that level
+    (a constant answer scores 1 / levels present, whichever level it names)."""
+    from reasoniqa.features import FEATURES
+
+    out = {}
+    for f in FEATURES:
+        present = sorted({t[f] for t in truth})
+        recalls = [sum(p[f] == lv for p, t in zip(parsed, truth) if t[f] == lv) / sum(t[f] == lv for t in truth)
+                   for lv in present]
+        out[f] = sum(recalls) / len(recalls)
+    return out

@@ -45,6 +45,28 @@ def test_two_stage_budget_equals_one_stage(test_cfg):
     assert stage_plan(test_cfg, "stage2")["modules_to_save"] == []  # text-only stage
 
 
+def _records(levels, turn="describe"):
+    return [{"turn": turn, "features": {"blur": lv, "noise": "none"}} for lv in levels]
+
+
+def test_level_balance_draws_rare_levels_as_often_as_common_ones_and_keeps_batches_a_function_of_the_step():
+    from reasoniqa.train import batch_indices, level_weights
+
+    records = _records(["none"] * 90 + ["severe"] * 10)
+    assert level_weights(records, 0.0) is None  # uniform: the seeded permutation, as before
+    assert level_weights(_records(["none", "severe"], turn="infer"), 1.0) is None  # stage 2 teaches no description
+    uniform = [i for step in range(100) for i in batch_indices(0, step, 10, len(records))]
+    assert sum(i >= 90 for i in uniform) == 100  # each epoch visits every record once: 10 % severe
+    weights = level_weights(records, 1.0)
+    drawn = [i for step in range(200) for i in batch_indices(0, step, 10, len(records), weights)]
+    assert 0.4 < np.mean([i >= 90 for i in drawn]) < 0.6  # inverse frequency: severe about half the draws
+    half = level_weights(records, 0.5)
+    assert 0.15 < np.mean([i >= 90 for step in range(200) for i in batch_indices(0, step, 10, 100, half)]) < 0.4
+    # resumable: a batch depends on (seed, step) only, not on the batches drawn before it
+    assert batch_indices(3, 57, 10, 100, weights) == batch_indices(3, 57, 10, 100, weights)
+    assert batch_indices(3, 57, 10, 100, weights) != batch_indices(4, 57, 10, 100, weights)
+
+
 def test_a_training_step_builds_no_kv_cache(workspace, tiny_model, test_cfg):
     """The forward of a training step computes a loss and nothing it would drop: no KV cache."""
     from reasoniqa.train import prepare_training, training_step

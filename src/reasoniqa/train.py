@@ -25,8 +25,37 @@ log = logging.getLogger(__name__)
 DEFAULT_LORA_TARGET = r".*language_model.*\.(q_proj|k_proj|v_proj|o_proj|gate_proj|up_proj|down_proj)"
 
 
-def batch_indices(seed: int, step: int, batch_size: int, n: int) -> list[int]:
-    """Indices of the examples in `step`: a fresh seeded permutation per epoch, no state carried."""
+# Records whose answer is a description: the ones train.level_balance reweights.
+DESCRIBING_TURNS = ("describe", "describe_and_rate")
+
+
+def level_weights(records: list[dict], power: float) -> np.ndarray | None:
+    """Sampling probabilities that draw records with rare feature levels more often (train.level_balance).
+
+    A record's weight is the mean, over the features whose level varies, of its level's frequency among
+    the records raised to -`power`: at 1 a level named by 10 % of the records is drawn about as often as one
+    named by 60 %, on average over the features. Why: with "none" the common level of each degradation,
+    a stage 1 trained on uniform draws learns to name "none" (README "Where the levels are cut").
+    None (uniform draws, the plain permutation) at power 0 or when no record teaches a description."""
+    from collections import Counter
+
+    if power == 0 or not any(r.get("turn") in DESCRIBING_TURNS for r in records):
+        return None
+    counts = {f: Counter(r["features"].get(f) for r in records) for f in sorted({f for r in records for f in r["features"]})}
+    features = [f for f, c in counts.items() if len(c) > 1]  # a level every record shares weighs nothing
+    if not features:
+        return None
+    n = len(records)
+    weights = np.array([np.mean([(counts[f][r["features"].get(f)] / n) ** -power for f in features])
+                        for r in records])
+    return weights / weights.sum()
+
+
+def batch_indices(seed: int, step: int, batch_size: int, n: int, weights: np.ndarray | None = None) -> list[int]:
+    """Indices of the examples in `step`: a fresh seeded permutation per epoch, no state carried; with
+    `weights` (level_weights), `batch_size` draws with those probabilities, seeded by (seed, step)."""
+    if weights is not None:
+        return [int(i) for i in np.random.default_rng([seed, step]).choice(n, batch_size, p=weights)]
     out = []
     for pos in range(step * batch_size, (step + 1) * batch_size):
         epoch, offset = divmod(pos, n)
@@ -136,6 +165,7 @@ class Training:
     steps: int
     batch_size: int
     trainable: int
+    weights: np.ndarray | None = None  # level_weights: None draws uniformly
 
 
 def prepare_training(cfg: dict, base: str, record_files: list[str], seed: int, stage: str = "one_stage",
@@ -175,7 +205,8 @@ def prepare_training(cfg: dict, base: str, record_files: list[str], seed: int, s
         [p for p in model.parameters() if p.requires_grad], lr=t["lr"], weight_decay=t["weight_decay"]
     )
     scheduler = get_cosine_schedule_with_warmup(optimizer, int(t["warmup_ratio"] * steps), steps)
-    return Training(model, processor, items, optimizer, scheduler, steps, t["batch_size"], trainable)
+    weights = level_weights(records, t["level_balance"])
+    return Training(model, processor, items, optimizer, scheduler, steps, t["batch_size"], trainable, weights)
 
 
 def training_step(run: Training, seed: int, step: int, marks: list[float] | None = None) -> float:
@@ -188,7 +219,7 @@ def training_step(run: Training, seed: int, step: int, marks: list[float] | None
 
     tick = marks.append if marks is not None else (lambda _: None)
     model = run.model
-    batch = collate([run.items[i] for i in batch_indices(seed, step, run.batch_size, len(run.items))],
+    batch = collate([run.items[i] for i in batch_indices(seed, step, run.batch_size, len(run.items), run.weights)],
                     run.processor.tokenizer.pad_token_id)
     batch = to_model(batch, model)
     tick(time.perf_counter())
