@@ -35,7 +35,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--run", required=True, help="a finished workflow tree (its results/ and resources/)")
     ap.add_argument("--balance", type=float, nargs="+", default=[0.0, 0.5, 1.0], help="train.level_balance values")
+    ap.add_argument("--stage1-fraction", type=float, help="train.stage1_fraction (default: the run's config)")
     ap.add_argument("--images", type=int, default=192, help="test images of synth_koniq to describe")
+    ap.add_argument("--name", default="stage1_balance", help="the result's name under results/experiments/")
     args = ap.parse_args()
     run = Path(args.run).resolve()
     os.chdir(run)  # the records name their images relative to the run's root
@@ -47,10 +49,12 @@ def main() -> None:
     thresholds = load_thresholds(layout.artifact("calibration"))
     base = str(run / "results/models/base")
     records = str(run / "results/labels/synth_koniq/stage1.jsonl")
-    out = {"run": str(run), "thresholds": thresholds, "images": len(frame), "variants": {}}
+    out = {"run": str(run), "stage1_fraction": args.stage1_fraction or cfg0["train"]["stage1_fraction"], "thresholds": thresholds, "images": len(frame), "variants": {}}
     for power in args.balance:
         cfg = copy.deepcopy(cfg0)
         cfg["train"]["level_balance"] = power
+        if args.stage1_fraction:
+            cfg["train"]["stage1_fraction"] = args.stage1_fraction
         with tempfile.TemporaryDirectory() as tmp:
             t = time.perf_counter()
             stats = train(cfg, base, [records], 0, Path(tmp) / "ad", Path(tmp) / "ck", stage="stage1")
@@ -60,7 +64,7 @@ def main() -> None:
                                        "loss_last_10_mean": stats["loss_last_10_mean"], **res}
         print(power, {k: {f: round(v, 3) for f, v in res[k].items()}
                       for k in ("accuracy", "majority_baseline", "balanced_accuracy")}, flush=True)
-        write_result(run / "results", "stage1_balance", out)  # after every variant: a long sweep keeps its parts
+        write_result(run / "results", args.name, out)  # after every variant: a long sweep keeps its parts
 
 
 if __name__ == "__main__":

@@ -61,3 +61,47 @@ def test_a_missing_predictions_file_is_one_line(tmp_path, venv_bin):
                          capture_output=True, text=True)
     assert out.returncode == 2 and "Traceback" not in out.stderr
     assert out.stderr.strip().endswith(f"no such file or folder: {tmp_path / 'm/seed0/lad.csv'}")
+
+
+def test_the_ladders_own_ceiling_rows_follow_measured_levels_and_rated_descriptions(tmp_path):
+    """The linear row: fitted on a training set whose score falls with blur and noise, scored on ladder
+    features that track the blur and noise rungs: -1 on blur and noise; dark, which the features do not
+    see, gets one score throughout (no Spearman). The rated row: a rater's scores on measured descriptions."""
+    import json
+
+    from reasoniqa.features import FEATURES
+
+    synthesize_ladders("lad", SPEC, tmp_path / "lad", progress=False)
+    frame, _ = load_manifest(tmp_path / "lad")
+    rng = np.random.default_rng(0)
+    thresholds = {f: [0.25, 0.5, 0.75][: {"exposure": 2, "contrast": 1, "colour": 2}.get(f, 3)] for f in FEATURES}
+    (tmp_path / "calibration.json").write_text(json.dumps({"thresholds": thresholds}))
+    train = pd.DataFrame({f: rng.uniform(0, 1, 300) for f in FEATURES})
+    score = 1 - 0.5 * train["blur"] - 0.4 * train["noise"]
+    names = [f"t{i}.png" for i in range(300)]
+    (tmp_path / "tr").mkdir()
+    pd.DataFrame({"name": names, "path": names, "mos": score, "mos_std": 0.0, "score": score, "split": "train",
+                  "content": names, "distortions": "", "is_reference": 0}).to_csv(tmp_path / "tr/manifest.csv", index=False)
+    (tmp_path / "tr/dataset.json").write_text(json.dumps({"name": "tr", "kind": "synthetic"}))
+    train.assign(name=names, split="train").to_csv(tmp_path / "tr.csv", index=False)
+    applied = [parse_distortions(d) for d in frame["distortions"]]
+    measured = pd.DataFrame({f: rng.uniform(0, 0.2, len(frame)) for f in FEATURES})
+    measured["blur"] = [a.get("blur", 0.0) * 0.9 for a in applied]  # levels: none / moderate / severe
+    measured["noise"] = [a.get("noise", 0.0) * 0.9 for a in applied]
+    measured.assign(name=frame["name"], split="test").to_csv(tmp_path / "lad.csv", index=False)
+    strength = [max(a.values(), default=0.0) for a in applied]
+    for folder, pred in [("pred/m/seed0", rng.uniform(0, 1, len(frame))), ("ceiling/m/seed0", 1 - np.array(strength))]:
+        (tmp_path / folder).mkdir(parents=True)
+        pd.DataFrame({"name": frame["name"], "pred_score": pred}).to_csv(tmp_path / folder / "lad.csv", index=False)
+    ladder_table([str(tmp_path / "pred/m/seed0/lad.csv")], [str(tmp_path / "lad"), str(tmp_path / "tr")],
+                 str(tmp_path / "ladders.csv"), rated=[str(tmp_path / "ceiling/m/seed0/lad.csv")],
+                 linear={"train_features": [str(tmp_path / "tr.csv")], "ladder_features": [str(tmp_path / "lad.csv")],
+                         "calibration": str(tmp_path / "calibration.json")})
+    table = pd.read_csv(tmp_path / "ladders.csv").set_index(["method", "distortion"])["srcc_score_vs_strength"]
+    assert table[("linear / measured levels", "blur")] == pytest.approx(-1.0)
+    assert table[("linear / measured levels", "noise")] == pytest.approx(-1.0)
+    assert np.isnan(table[("linear / measured levels", "dark")])
+    assert table[("linear / measured levels", "mean")] == pytest.approx(-1.0)  # over the distortions it ranks
+    assert table[("m / measured descriptions", "mean")] == pytest.approx(-1.0)
+    assert abs(table[("m", "mean")]) < 0.6  # the method's own (random) row stays apart
+    assert {"m", "m / measured descriptions", "linear / measured levels"} == set(table.index.get_level_values(0))

@@ -13,6 +13,7 @@ from reasoniqa import UserError
 
 # Jobs that run the VLM forward/backward: a GPU when one is there (reasoniqa.device decides inside).
 GPU_RULES = ("train", "train_stage1", "train_stage2", "score_split", "score_ladders", "rate_measured_split",
+             "rate_measured_ladders",
              "sample_split", "analyze_split", "intervene_split")
 # Jobs that hold the base model's weights in host memory, as multiples of their size: a GPU job stages
 # them through host memory once; the stage-1 merge holds base and merged weights and a serialisation

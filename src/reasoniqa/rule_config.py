@@ -53,6 +53,7 @@ RULE_CONFIG: dict[str, list[str]] = {
 }
 # `use rule score_split as score_ladders` inherits score_split's params (its sections): dvc.yaml the same
 RULE_CONFIG["score_ladders"] = RULE_CONFIG["score_split"]
+RULE_CONFIG["rate_measured_ladders"] = RULE_CONFIG["rate_measured_split"]
 
 # Sections no output depends on: what jobs ask a scheduler for (reasoniqa.resources). No rule lists them
 # above, so editing them reruns nothing under either tool; the README snapshot's config digest leaves them

@@ -75,6 +75,9 @@ LADDERS = config["ladder_datasets"]
 LADDER_PREDICTIONS = expand(
     L.predictions(), method=config["methods"], seed=SEEDS, dataset=LADDERS
 )
+LADDER_MEASURED_RATINGS = expand(
+    L.measured_rating(), method=DESCRIBING, seed=SEEDS, dataset=LADDERS
+)
 
 # Table 2's temperature and the temperature curve's, each sampled once.
 TEMPERATURES = sorted(

@@ -87,6 +87,27 @@ rule rate_measured_split:
         "--split test --out {output} --log {log}"
 
 
+# The ladders' own ceiling: the same raters fed measured descriptions of the ladder images.
+use rule rate_measured_split as rate_measured_ladders with:
+    input:
+        base=method_base_input,
+        adapter=adapter_input,
+        data=expand(L.dataset(), dataset=LADDERS),
+        features=expand(L.features(), dataset=LADDERS),
+        calibration=CALIBRATION,
+    output:
+        expand(
+            L.measured_rating(method="{{method}}", seed="{{seed}}"),
+            dataset=LADDERS,
+        ),
+    log:
+        "logs/ceiling/{method}/seed{seed}/ladders.log",
+    benchmark:
+        L.job_benchmark("rate_measured_ladders", "{method}", "seed{seed}")
+    resources:
+        **job_resources("rate_measured_ladders"),
+
+
 rule fit_classical:
     input:
         expand(L.dataset(), dataset=config["train_datasets"]),
@@ -196,7 +217,11 @@ rule ceiling:
 rule ladders:
     input:
         predictions=LADDER_PREDICTIONS,
-        data=expand(L.dataset(), dataset=LADDERS),
+        rated=LADDER_MEASURED_RATINGS,
+        data=expand(L.dataset(), dataset=LADDERS + config["train_datasets"]),
+        train_features=expand(L.features(), dataset=config["train_datasets"]),
+        ladder_features=expand(L.features(), dataset=LADDERS),
+        calibration=CALIBRATION,
     output:
         table=TABLE_LADDERS,
         markdown=TABLE_LADDERS.replace(".csv", ".md"),
@@ -212,8 +237,9 @@ rule ladders:
     params:
         config=CONFIG,
     shell:
-        "reasoniqa ladders --config {params.config} --predictions {input.predictions} --data {input.data} "
-        "--table {output.table} --log {log}"
+        "reasoniqa ladders --config {params.config} --predictions {input.predictions} --rated {input.rated} "
+        "--data {input.data} --train-features {input.train_features} --ladder-features {input.ladder_features} "
+        "--calibration {input.calibration} --table {output.table} --log {log}"
 
 
 rule description_accuracy:

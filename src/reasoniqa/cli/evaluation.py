@@ -58,7 +58,15 @@ def ceiling(a):
 def ladders(a):
     from reasoniqa.tables.ladders import ladder_table
 
-    ladder_table(a.predictions, a.data, a.table)
+    from reasoniqa import UserError
+
+    linear = None
+    if a.train_features or a.ladder_features or a.calibration:
+        if not (a.train_features and a.ladder_features and a.calibration):
+            raise UserError("the linear ladder row needs --train-features, --ladder-features and --calibration together")
+        linear = {"train_features": a.train_features, "ladder_features": a.ladder_features,
+                  "calibration": a.calibration}
+    ladder_table(a.predictions, a.data, a.table, a.rated, linear)
 
 
 def metrics(a):
@@ -124,7 +132,14 @@ def add_steps(step):
 
     s = step("ladders", ladders, "held-out distortion ladders: Spearman of each method's score vs strength")
     s.add_argument("--predictions", nargs="+", required=True, help="score-split predictions on ladder datasets")
-    s.add_argument("--data", nargs="+", required=True, help="the ladder dataset folders")
+    s.add_argument("--data", nargs="+", required=True,
+                   help="the ladder dataset folders (and, with --train-features, the training datasets')")
+    s.add_argument("--rated", nargs="*", default=[], help="rate-measured-split predictions on the ladders")
+    s.add_argument("--train-features", nargs="*", default=[],
+                   help="features of the training datasets: with --ladder-features and --calibration, "
+                        "the ceiling's linear model on measured levels")
+    s.add_argument("--ladder-features", nargs="*", default=[], help="features of the ladder datasets")
+    s.add_argument("--calibration")
     s.add_argument("--table", required=True)
 
     s = step("metrics", metrics, "merge the tables' metrics into one JSON for `dvc metrics show`")

@@ -72,42 +72,54 @@ def fit_least_squares(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return lstsq(x, y)[0]
 
 
+def measured_split(feature_file: str, data_dirs: dict[str, str], split: str, synthetic: dict | None = None):
+    """A dataset's split (its name: the features file's stem) with scores, applied distortions and measured
+    features; every image must have been measured. `synthetic`, if given, records whether it is a stand-in."""
+    import pandas as pd
+
+    from reasoniqa import UserError
+    from reasoniqa.data.manifest import load_manifest
+
+    dataset = _stem(feature_file)
+    if dataset not in data_dirs:
+        raise UserError(f"no dataset folder for {dataset!r} among --data")
+    frame, meta = load_manifest(data_dirs[dataset], split=split)
+    if synthetic is not None:
+        synthetic[dataset] = meta.get("kind") == "synthetic"
+    out = frame[["name", "score", "distortions"]].merge(pd.read_csv(feature_file), on="name")
+    if len(out) != len(frame):
+        raise UserError(f"{feature_file}: {len(frame) - len(out)} images of {dataset}'s {split} split have no "
+                        "measured features: rerun the features step")
+    return out
+
+
+def fit_level_model(train, thresholds: dict) -> np.ndarray:
+    """The ceiling's rater: a linear model on one-hot measured levels, fitted to the training split's scores
+    (`train`: measured_split of the training datasets, concatenated); predict with level_design(...) @ w."""
+    from reasoniqa.features import levels_of
+
+    return fit_least_squares(level_design([levels_of(r, thresholds) for _, r in train.iterrows()]),
+                             train["score"].to_numpy())
+
+
 def ceiling_table(train_features: list[str], test_features: dict[str, str], data_dirs: dict[str, str],
                   calibration: str, rated: list[str], own: list[str], table_path: str) -> None:
     """Write the ceiling table (see the module docstring). `test_features`/`data_dirs`: dataset -> file;
     `rated`: predictions of raters fed measured descriptions; `own`: the same methods' own predictions."""
     import pandas as pd
 
-    from reasoniqa.data.manifest import load_manifest
     from reasoniqa.features import FEATURES, levels_of
     from reasoniqa.labels import applied_strengths, load_thresholds
     from reasoniqa.metrics import correlations
 
-    from reasoniqa import UserError
-
     synthetic = {}  # dataset -> whether it is a stand-in (its applied strengths known)
-
-    def joined(feature_file: str, dataset: str, split: str):
-        """The split's scores and applied distortions with its measured features; every image must have
-        been measured."""
-        if dataset not in data_dirs:
-            raise UserError(f"ceiling: no dataset folder for {dataset!r} among --data")
-        frame, meta = load_manifest(data_dirs[dataset], split=split)
-        synthetic[dataset] = meta.get("kind") == "synthetic"
-        out = frame[["name", "score", "distortions"]].merge(pd.read_csv(feature_file), on="name")
-        if len(out) != len(frame):
-            raise UserError(f"{feature_file}: {len(frame) - len(out)} images of {dataset}'s {split} split have no "
-                            "measured features: rerun the features step")
-        return out
-
     thresholds = load_thresholds(calibration)
-    train = [joined(f, _stem(f), "train") for f in train_features]
-    train = pd.concat(train, ignore_index=True)
+    train = pd.concat([measured_split(f, data_dirs, "train", synthetic) for f in train_features], ignore_index=True)
     mean, std = train[FEATURES].mean().to_numpy(), train[FEATURES].std().to_numpy() + 1e-12
-    w_levels = fit_least_squares(level_design([levels_of(r, thresholds) for _, r in train.iterrows()]),
-                                 train["score"].to_numpy())
+    w_levels = fit_level_model(train, thresholds)
     w_values = fit_least_squares(value_design(train, mean, std), train["score"].to_numpy())
-    tests = {dataset: joined(feat_file, dataset, "test") for dataset, feat_file in sorted(test_features.items())}
+    tests = {dataset: measured_split(feat_file, data_dirs, "test", synthetic)
+             for dataset, feat_file in sorted(test_features.items())}
     # a perfect measurement: fitted where every training dataset is a stand-in, rows for the stand-in test sets
     w_applied = {}
     if all(synthetic[_stem(f)] for f in train_features):
