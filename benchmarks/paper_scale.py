@@ -255,9 +255,11 @@ def gpu_plan(jobs: list[dict], cfg: dict, sizes: dict, tokens: dict, rates: dict
             add(rule, 6 * n * samples * tokens["stage2"] / train_flops_s, "text only")
         elif rule == "merge_stage1":
             add(rule, 2 * GPU["weight_bytes"] / 2e9, "weights read and written at ~2 GB/s (host I/O)")
-        elif rule in ("score_split", "score_ladders", "rate_measured_split"):  # one job per method and seed
-            gen = describe if describes and rule != "rate_measured_split" else 0
-            two_stage_rating = w["method"] == "two_stage" and rule == "rate_measured_split"
+        elif rule in ("score_split", "score_ladders", "rate_measured_split", "rate_measured_ladders"):
+            # one job per method and seed; the raters fed measured descriptions write none themselves
+            rated = rule.startswith("rate_measured")
+            gen = describe if describes and not rated else 0
+            two_stage_rating = w["method"] == "two_stage" and rated
             prefill = tokens["stage2"] if two_stage_rating else context  # stage 2 reads text only
             seconds = 0.0
             for dataset in (Path(out).stem for out in job["outputs"]):

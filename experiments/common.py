@@ -52,7 +52,7 @@ def synth_koniq_variant(cfg: dict, crops: int, out: Path) -> tuple[Path, Path]:
 
 def accuracy(cfg, base: str, adapter: str, frame, features, thresholds) -> dict:
     from reasoniqa.descriptions import parse
-    from reasoniqa.tables.description_accuracy import feature_agreement, majority_agreement
+    from reasoniqa.tables.description_accuracy import balanced_agreement, feature_agreement, majority_agreement
     from reasoniqa.features import levels_of
     from reasoniqa.prompts import Prompts
     from reasoniqa.model.load import load_method_model
@@ -66,16 +66,3 @@ def accuracy(cfg, base: str, adapter: str, frame, features, thresholds) -> dict:
     return {"accuracy": feature_agreement(parsed, truth), "majority_baseline": majority_agreement(truth),
             "balanced_accuracy": balanced_agreement(parsed, truth), "distinct_descriptions": len(set(texts))}
 
-
-def balanced_agreement(parsed: list[dict], truth: list[dict]) -> dict[str, float]:
-    """Per feature, the mean over its true levels of the share of their images described with that level
-    (a constant answer scores 1 / levels present, whichever level it names)."""
-    from reasoniqa.features import FEATURES
-
-    out = {}
-    for f in FEATURES:
-        present = sorted({t[f] for t in truth})
-        recalls = [sum(p[f] == lv for p, t in zip(parsed, truth) if t[f] == lv) / sum(t[f] == lv for t in truth)
-                   for lv in present]
-        out[f] = sum(recalls) / len(recalls)
-    return out

@@ -229,3 +229,17 @@ def test_description_accuracy_against_measured_levels_and_the_majority_row(tmp_p
     assert table.loc["two_stage", "blur"] == pytest.approx(1.0) and table.loc["two_stage", "complete"] == 1.0
     assert table.loc["majority_level", "noise"] == pytest.approx(0.75)
     assert table.loc["majority_level", "n"] == 4
+
+
+def test_balanced_agreement_holds_a_constant_answer_at_one_over_the_levels_present():
+    from reasoniqa.features import FEATURES
+    from reasoniqa.tables.description_accuracy import balanced_agreement, feature_agreement
+
+    base = {f: "normal" for f in FEATURES}
+    truth = [{**base, "noise": lv} for lv in ["none"] * 9 + ["severe"]]
+    constant = [{**base, "noise": "none"}] * 10
+    assert feature_agreement(constant, truth)["noise"] == pytest.approx(0.9)  # the prior looks good ...
+    assert balanced_agreement(constant, truth)["noise"] == pytest.approx(0.5)  # ... but ranks nothing
+    assert balanced_agreement(truth, truth)["noise"] == 1.0
+    one_wrong = truth[:8] + [{**base, "noise": "severe"}, truth[9]]  # a clean image called severe
+    assert balanced_agreement(one_wrong, truth)["noise"] == pytest.approx((8 / 9 + 1) / 2)

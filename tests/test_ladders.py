@@ -66,7 +66,8 @@ def test_a_missing_predictions_file_is_one_line(tmp_path, venv_bin):
 def test_the_ladders_own_ceiling_rows_follow_measured_levels_and_rated_descriptions(tmp_path):
     """The linear row: fitted on a training set whose score falls with blur and noise, scored on ladder
     features that track the blur and noise rungs: -1 on blur and noise; dark, which the features do not
-    see, gets one score throughout (no Spearman). The rated row: a rater's scores on measured descriptions."""
+    see, gets one score throughout: 0, and it counts in the mean. The rated row: a rater's scores on
+    measured descriptions."""
     import json
 
     from reasoniqa.features import FEATURES
@@ -86,7 +87,7 @@ def test_the_ladders_own_ceiling_rows_follow_measured_levels_and_rated_descripti
     train.assign(name=names, split="train").to_csv(tmp_path / "tr.csv", index=False)
     applied = [parse_distortions(d) for d in frame["distortions"]]
     measured = pd.DataFrame({f: rng.uniform(0, 0.2, len(frame)) for f in FEATURES})
-    measured["blur"] = [a.get("blur", 0.0) * 0.9 for a in applied]  # levels: none / moderate / severe
+    measured["blur"] = [a.get("blur", 0.0) * 0.9 for a in applied]  # levels: none / slight / severe
     measured["noise"] = [a.get("noise", 0.0) * 0.9 for a in applied]
     measured.assign(name=frame["name"], split="test").to_csv(tmp_path / "lad.csv", index=False)
     strength = [max(a.values(), default=0.0) for a in applied]
@@ -100,8 +101,20 @@ def test_the_ladders_own_ceiling_rows_follow_measured_levels_and_rated_descripti
     table = pd.read_csv(tmp_path / "ladders.csv").set_index(["method", "distortion"])["srcc_score_vs_strength"]
     assert table[("linear / measured levels", "blur")] == pytest.approx(-1.0)
     assert table[("linear / measured levels", "noise")] == pytest.approx(-1.0)
-    assert np.isnan(table[("linear / measured levels", "dark")])
-    assert table[("linear / measured levels", "mean")] == pytest.approx(-1.0)  # over the distortions it ranks
+    assert table[("linear / measured levels", "dark")] == 0.0
+    assert table[("linear / measured levels", "mean")] == pytest.approx(-2 / 3)
     assert table[("m / measured descriptions", "mean")] == pytest.approx(-1.0)
     assert abs(table[("m", "mean")]) < 0.6  # the method's own (random) row stays apart
     assert {"m", "m / measured descriptions", "linear / measured levels"} == set(table.index.get_level_values(0))
+
+
+def test_the_linear_row_asks_for_all_its_inputs_in_one_line(tmp_path, venv_bin):
+    import subprocess
+
+    synthesize_ladders("lad", SPEC, tmp_path / "lad", progress=False)
+    out = subprocess.run([str(venv_bin / "reasoniqa"), "ladders", "--predictions", str(tmp_path / "m/seed0/lad.csv"),
+                          "--data", str(tmp_path / "lad"), "--calibration", str(tmp_path / "c.json"),
+                          "--table", str(tmp_path / "t.csv")], capture_output=True, text=True)
+    assert out.returncode == 2 and "Traceback" not in out.stderr and not (tmp_path / "t.csv").exists()
+    assert out.stderr.strip().endswith("the linear ladder row needs --train-features, --ladder-features and "
+                                       "--calibration together")

@@ -53,7 +53,9 @@ def test_level_balance_draws_rare_levels_as_often_as_common_ones_and_keeps_batch
     from reasoniqa.train import batch_indices, level_weights
 
     records = _records(["none"] * 90 + ["severe"] * 10)
-    assert level_weights(records, 0.0) is None  # uniform: the seeded permutation, as before
+    assert level_weights(records, 0.0) is None  # uniform: the seeded permutation, as before the option
+    before = [int(np.random.default_rng([5, pos // 37]).permutation(37)[pos % 37]) for pos in range(40 * 8)]
+    assert [i for step in range(40) for i in batch_indices(5, step, 8, 37)] == before
     assert level_weights(_records(["none", "severe"], turn="infer"), 1.0) is None  # stage 2 teaches no description
     uniform = [i for step in range(100) for i in batch_indices(0, step, 10, len(records))]
     assert sum(i >= 90 for i in uniform) == 100  # each epoch visits every record once: 10 % severe
@@ -63,8 +65,20 @@ def test_level_balance_draws_rare_levels_as_often_as_common_ones_and_keeps_batch
     half = level_weights(records, 0.5)
     assert 0.15 < np.mean([i >= 90 for step in range(200) for i in batch_indices(0, step, 10, 100, half)]) < 0.4
     # resumable: a batch depends on (seed, step) only, not on the batches drawn before it
-    assert batch_indices(3, 57, 10, 100, weights) == batch_indices(3, 57, 10, 100, weights)
-    assert batch_indices(3, 57, 10, 100, weights) != batch_indices(4, 57, 10, 100, weights)
+    fresh = batch_indices(3, 57, 10, 100, weights)
+    in_order = [batch_indices(3, step, 10, 100, weights) for step in range(60)]
+    assert in_order[57] == fresh and fresh != batch_indices(4, 57, 10, 100, weights)
+
+
+def test_level_balance_reaches_the_draws_of_a_describing_stage_only(workspace, tiny_model, test_cfg):
+    from reasoniqa.train import prepare_training
+
+    cfg = copy.deepcopy(test_cfg)
+    cfg["train"]["level_balance"] = 1.0
+    stage1 = prepare_training(cfg, str(tiny_model), [str(workspace / "labels/stage1.jsonl")], 0, stage="stage1")
+    assert stage1.weights is not None and len(stage1.weights) == len(stage1.items)
+    rate = prepare_training(cfg, str(tiny_model), [str(workspace / "labels/one_stage.jsonl")], 0)
+    assert rate.weights is None  # rating records teach no description
 
 
 def test_a_training_step_builds_no_kv_cache(workspace, tiny_model, test_cfg):

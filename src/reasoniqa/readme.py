@@ -129,9 +129,7 @@ def ladders(frame) -> str:
     for method in _method_order(frame):
         for dataset, part in frame[frame["method"] == method].groupby("dataset"):
             part = part.set_index("distortion")["srcc_score_vs_strength"]
-            # "–": no row, or no Spearman (a rater that gives every rung one score)
-            rows.append([method, dataset, *[f"{part[d]:+.2f}" if d in part.index and part[d] == part[d] else "–"
-                                            for d in distortions]])
+            rows.append([method, dataset, *[f"{part[d]:+.2f}" if d in part.index else "–" for d in distortions]])
     return _markdown(["method", "ladders", *distortions], rows)
 
 

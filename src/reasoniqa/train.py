@@ -25,7 +25,8 @@ log = logging.getLogger(__name__)
 DEFAULT_LORA_TARGET = r".*language_model.*\.(q_proj|k_proj|v_proj|o_proj|gate_proj|up_proj|down_proj)"
 
 
-# Records whose answer is a description: the ones train.level_balance reweights.
+# Turns whose answer is a description: train.level_balance applies where a stage's records have them
+# (each record file holds one kind, so a stage's records are all reweighted or none).
 DESCRIBING_TURNS = ("describe", "describe_and_rate")
 
 
@@ -205,7 +206,7 @@ def prepare_training(cfg: dict, base: str, record_files: list[str], seed: int, s
         [p for p in model.parameters() if p.requires_grad], lr=t["lr"], weight_decay=t["weight_decay"]
     )
     scheduler = get_cosine_schedule_with_warmup(optimizer, int(t["warmup_ratio"] * steps), steps)
-    weights = level_weights(records, t["level_balance"])
+    weights = level_weights(records, t.get("level_balance", 0))  # optional key: absent, configs hash as before
     return Training(model, processor, items, optimizer, scheduler, steps, t["batch_size"], trainable, weights)
 
 

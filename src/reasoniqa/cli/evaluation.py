@@ -139,7 +139,7 @@ def add_steps(step):
                    help="features of the training datasets: with --ladder-features and --calibration, "
                         "the ceiling's linear model on measured levels")
     s.add_argument("--ladder-features", nargs="*", default=[], help="features of the ladder datasets")
-    s.add_argument("--calibration")
+    s.add_argument("--calibration", help="the level thresholds (for the linear row)")
     s.add_argument("--table", required=True)
 
     s = step("metrics", metrics, "merge the tables' metrics into one JSON for `dvc metrics show`")

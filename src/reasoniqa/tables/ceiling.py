@@ -82,7 +82,7 @@ def measured_split(feature_file: str, data_dirs: dict[str, str], split: str, syn
 
     dataset = _stem(feature_file)
     if dataset not in data_dirs:
-        raise UserError(f"no dataset folder for {dataset!r} among --data")
+        raise UserError(f"{feature_file}: no dataset folder for {dataset!r} among --data")
     frame, meta = load_manifest(data_dirs[dataset], split=split)
     if synthetic is not None:
         synthetic[dataset] = meta.get("kind") == "synthetic"

@@ -15,6 +15,21 @@ def feature_agreement(parsed: list[dict], truth: list[dict]) -> dict[str, float]
     return {f: sum(p[f] == t[f] for p, t in zip(parsed, truth)) / len(truth) for f in FEATURES}
 
 
+def balanced_agreement(parsed: list[dict], truth: list[dict]) -> dict[str, float]:
+    """Per feature, the mean over the true levels present of the share of their images described with that
+    level: a constant answer scores 1 / (levels present), whichever level it names, so a model that learned
+    only the prior does not look good where one level dominates (experiments/stage1_balance.py)."""
+    from reasoniqa.features import FEATURES
+
+    out = {}
+    for f in FEATURES:
+        present = sorted({t[f] for t in truth})
+        recalls = [sum(p[f] == lv for p, t in zip(parsed, truth) if t[f] == lv) / sum(t[f] == lv for t in truth)
+                   for lv in present]
+        out[f] = sum(recalls) / len(recalls)
+    return out
+
+
 def majority_agreement(truth: list[dict]) -> dict[str, float]:
     """Per feature, the share of its most common true level: the best constant answer's agreement."""
     from collections import Counter

@@ -3,8 +3,6 @@ grows, on content no split uses?"""
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
 
@@ -14,7 +12,9 @@ LINEAR = "linear / measured levels"  # the ceiling's linear model (reasoniqa.tab
 
 def ladder_srcc(frame, scores, distortions: list[str]) -> dict[str, float]:
     """Per distortion: Spearman of `scores` (in `frame`'s order) against the strength, over every content's
-    rungs of that distortion and the pristine images (strength 0)."""
+    rungs of that distortion and the pristine images (strength 0). A rater that gives all of them one score
+    does not rank them: 0 (Spearman is undefined there; leaving it out would average such a rater over the
+    distortions it does rank only, and flatter it)."""
     from scipy import stats
 
     from reasoniqa.data.manifest import parse_distortions
@@ -24,9 +24,10 @@ def ladder_srcc(frame, scores, distortions: list[str]) -> dict[str, float]:
     out = {}
     for d in distortions:
         on = np.array([not a or set(a) == {d} for a in applied])  # this ladder's rungs and the pristine images
-        with warnings.catch_warnings():  # one score for every rung has no Spearman: NaN, left out of the mean
-            warnings.simplefilter("ignore", stats.ConstantInputWarning)
-            out[d] = float(stats.spearmanr(scores[on], [a.get(d, 0.0) for a, keep in zip(applied, on) if keep]).statistic)
+        if np.ptp(scores[on]) == 0:
+            out[d] = 0.0
+            continue
+        out[d] = float(stats.spearmanr(scores[on], [a.get(d, 0.0) for a, keep in zip(applied, on) if keep]).statistic)
     return out
 
 
@@ -36,7 +37,7 @@ def ladder_table(pred_files: list[str], data_dirs: list[str], table_path: str, r
     every content's ladder (its pristine image at strength 0), mean over seeds; a `mean` row per method
     averages the distortions. A rater that sees the distortion scores it negative (score falls).
 
-    The ladders' own ceiling, beside the methods: `rated` (rate_measured_split on the ladders) gives rows
+    The ladders' own ceiling, beside the methods: `rated` (rule rate_measured_ladders) gives rows
     `<method> / measured descriptions`, each describing method's rater fed a perfect stage 1's descriptions;
     `linear` (train_features, ladder_features, calibration, and data_dirs naming the training datasets too)
     a row `linear / measured levels`, the ceiling table's linear model. A method's own row against its
@@ -65,7 +66,7 @@ def ladder_table(pred_files: list[str], data_dirs: list[str], table_path: str, r
         for f in files:
             key = parse_prediction_path(f)
             if key["dataset"] not in ladders:
-                raise UserError(f"{f}: no ladder dataset {key['dataset']!r} among --data")
+                raise UserError(f"{f}: {key['dataset']!r} is not a ladder dataset among --data")
             frame, distortions = ladders[key["dataset"]]
             pred = pd.read_csv(f, keep_default_na=False).set_index("name")
             missing = frame.index.difference(pred.index)
@@ -106,7 +107,7 @@ def add_linear(linear: dict, folders: dict[str, str], ladders: dict, add) -> Non
     for feature_file in linear["ladder_features"]:
         dataset = Path(feature_file).stem
         if dataset not in ladders:
-            raise UserError(f"{feature_file}: no ladder dataset {dataset!r} among --data")
+            raise UserError(f"{feature_file}: {dataset!r} is not a ladder dataset among --data")
         frame, distortions = ladders[dataset]
         measured = measured_split(feature_file, folders, "test").set_index("name").loc[frame.index]
         scores = level_design([levels_of(r, thresholds) for _, r in measured.iterrows()]) @ w
