@@ -26,6 +26,27 @@ def stand_in_split(resources: str | Path, results: str | Path, dataset: str, spl
     return frame, measured.reset_index(drop=True), applied_strengths(frame["distortions"])
 
 
+def finished_run(run: str | Path, images: int) -> dict:
+    """A finished workflow tree, entered (its records name their images relative to its root): its path,
+    config, base model, level thresholds, and `images` seeded synth_koniq test images with their features."""
+    import os
+
+    import pandas as pd
+
+    from reasoniqa.config import load_config
+    from reasoniqa.data.manifest import load_manifest
+    from reasoniqa.labels import load_thresholds
+    from reasoniqa.sampling import subset
+
+    run = Path(run).resolve()
+    os.chdir(run)
+    layout = Layout(str(run / "results"), str(run / "resources"))
+    frame, _ = load_manifest(layout.dataset("synth_koniq"), split="test")
+    return {"run": run, "cfg": load_config(run / "config/config.yaml"), "base": str(run / "results/models/base"),
+            "thresholds": load_thresholds(layout.artifact("calibration")), "frame": subset(frame, images, 0),
+            "features": pd.read_csv(layout.features("synth_koniq")).set_index("name")}
+
+
 def write_result(results: str | Path, name: str, out: dict) -> Path:
     """An experiment's numbers as <results>/experiments/<name>.json."""
     import json

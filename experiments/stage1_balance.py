@@ -13,23 +13,15 @@ Writes <run>/results/experiments/stage1_balance.json.
 from __future__ import annotations
 
 import argparse
-import os
 import copy
 import tempfile
 import time
 from pathlib import Path
 
-from common import accuracy, write_result
+from common import accuracy, finished_run, write_result
 
 
 def main() -> None:
-    import pandas as pd
-
-    from reasoniqa.config import load_config
-    from reasoniqa.data.manifest import load_manifest
-    from reasoniqa.labels import load_thresholds
-    from reasoniqa.layout import Layout
-    from reasoniqa.sampling import subset
     from reasoniqa.train import train
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -39,15 +31,9 @@ def main() -> None:
     ap.add_argument("--images", type=int, default=192, help="test images of synth_koniq to describe")
     ap.add_argument("--name", default="stage1_balance", help="the result's name under results/experiments/")
     args = ap.parse_args()
-    run = Path(args.run).resolve()
-    os.chdir(run)  # the records name their images relative to the run's root
-    layout = Layout(str(run / "results"), str(run / "resources"))
-    cfg0 = load_config(run / "config/config.yaml")
-    frame, _ = load_manifest(layout.dataset("synth_koniq"), split="test")
-    frame = subset(frame, args.images, 0)
-    features = pd.read_csv(layout.features("synth_koniq")).set_index("name")
-    thresholds = load_thresholds(layout.artifact("calibration"))
-    base = str(run / "results/models/base")
+    tree = finished_run(args.run, args.images)
+    run, cfg0, base, frame, features, thresholds = (tree[k] for k in ("run", "cfg", "base", "frame", "features",
+                                                                       "thresholds"))
     records = str(run / "results/labels/synth_koniq/stage1.jsonl")
     out = {"run": str(run), "stage1_fraction": args.stage1_fraction or cfg0["train"]["stage1_fraction"], "thresholds": thresholds, "images": len(frame), "variants": {}}
     for power in args.balance:

@@ -15,15 +15,13 @@ Writes <run>/results/experiments/stage1_procedural.json.
 from __future__ import annotations
 
 import argparse
-import copy
-import os
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-from common import accuracy, write_result
+from common import accuracy, finished_run, write_result
 
 
 def one_over_f(size: int, rng, alpha: float = 1.0) -> np.ndarray:
@@ -54,7 +52,9 @@ def textured_rectangles(size: int, rng, rectangles: int = 60) -> np.ndarray:
     return img
 
 
-def synthesize_procedural(spec: dict, contents: int, out: Path) -> "pd.DataFrame":
+def synthesize_procedural(spec: dict, contents: int, out: Path):
+    """`contents` procedural images x synth_koniq's versions per crop, training split: a manifest frame with
+    absolute image paths."""
     import pandas as pd
     from PIL import Image
 
@@ -84,13 +84,9 @@ def synthesize_procedural(spec: dict, contents: int, out: Path) -> "pd.DataFrame
 def main() -> None:
     import pandas as pd
 
-    from reasoniqa.config import load_config
-    from reasoniqa.data.manifest import load_manifest
     from reasoniqa.io import read_jsonl, write_jsonl
-    from reasoniqa.labels import _measure_file, load_thresholds
-    from reasoniqa.layout import Layout
+    from reasoniqa.labels import _measure_file
     from reasoniqa.records import all_records
-    from reasoniqa.sampling import subset
     from reasoniqa.train import train
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -98,15 +94,9 @@ def main() -> None:
     ap.add_argument("--contents", type=int, default=576, help="procedural contents (x versions_per_crop images)")
     ap.add_argument("--images", type=int, default=192, help="test images of synth_koniq to describe")
     args = ap.parse_args()
-    run = Path(args.run).resolve()
-    os.chdir(run)  # the records name their images relative to the run's root
-    layout = Layout(str(run / "results"), str(run / "resources"))
-    cfg = load_config(run / "config/config.yaml")
-    frame, _ = load_manifest(layout.dataset("synth_koniq"), split="test")
-    frame = subset(frame, args.images, 0)
-    features = pd.read_csv(layout.features("synth_koniq")).set_index("name")
-    thresholds = load_thresholds(layout.artifact("calibration"))
-    base = str(run / "results/models/base")
+    tree = finished_run(args.run, args.images)
+    run, cfg, base, frame, features, thresholds = (tree[k] for k in ("run", "cfg", "base", "frame", "features",
+                                                                      "thresholds"))
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         t = time.perf_counter()
