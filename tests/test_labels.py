@@ -62,6 +62,19 @@ def test_a_config_moves_one_feature_s_level_boundaries_and_nothing_else(tmp_path
     assert recorded["thresholds"]["noise"] == pytest.approx([0.75, 0.85, 0.93])
 
 
+def test_a_level_that_tied_values_leave_empty_is_logged_at_calibration(tmp_path, caplog):
+    """Colourfulness 0 for a third of the training images (greyscale photographs): the 20th percentile is
+    0, a value at a cut takes the level above, and 'muted' is never named. The other features spread."""
+    values = pd.DataFrame({f: np.linspace(0, 1, 90) for f in FEATURES})
+    values["colour"] = np.r_[np.zeros(30), np.linspace(1, 50, 60)]
+    values.assign(split="train").to_csv(tmp_path / "f.csv", index=False)
+    with caplog.at_level("WARNING", logger="reasoniqa.labels"):
+        thresholds = calibrate_files([str(tmp_path / "f.csv")], str(tmp_path / "cal.json"))
+    assert thresholds["colour"][0] == 0.0 and quantize(0.0, thresholds["colour"], "colour") == "natural"
+    warned = [r.getMessage() for r in caplog.records]
+    assert len(warned) == 1 and "colour 'muted'" in warned[0]
+
+
 @pytest.mark.parametrize("quantiles, message", [
     ({"sharpness": [0.5]}, "unknown feature 'sharpness'"),
     ({"exposure": [0.5]}, "1 quantiles for 3 levels"),

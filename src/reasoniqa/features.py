@@ -161,6 +161,17 @@ def calibrate(values, quantiles: dict | None = None) -> dict[str, list[float]]:
     return {f: [float(np.quantile(values[f], q)) for q in qs[f]] for f in FEATURES}
 
 
+def empty_levels(values, thresholds: dict) -> list[tuple[str, str]]:
+    """(feature, level) pairs that no row of `values` (the training split's measurements) falls in. A
+    quantile that lands on a mass of equal values — colourfulness 0 of the greyscale photographs — puts
+    the cut at that value, and a value at a cut takes the level above it: the level below is never named."""
+    empty = []
+    for f in FEATURES:
+        named = {int(np.searchsorted(thresholds[f], v, side="right")) for v in values[f]}
+        empty += [(f, level) for i, level in enumerate(LEVELS[f]) if i not in named]
+    return empty
+
+
 def quantize(value: float, thresholds: list[float], feature: str) -> str:
     return LEVELS[feature][int(np.searchsorted(thresholds, value, side="right"))]
 

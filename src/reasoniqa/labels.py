@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import numpy as np
 
 from reasoniqa import UserError
-from reasoniqa.features import FEATURES, LEVELS, calibrate, levels_of, measure
+from reasoniqa.features import FEATURES, LEVELS, calibrate, empty_levels, levels_of, measure
 from reasoniqa.io import save_png, write_csv, write_json, write_jsonl, write_table
+
+log = logging.getLogger(__name__)
 
 
 def _measure_file(path: str) -> dict[str, float]:
@@ -52,6 +55,9 @@ def calibrate_files(feature_files: list[str], out_json: str, quantiles: dict | N
     train = pd.concat([pd.read_csv(f) for f in feature_files])
     train = train[train["split"] == "train"]
     thresholds = calibrate(train, quantiles)
+    for feature, level in empty_levels(train, thresholds):  # the descriptions will never name it
+        log.warning("labels: no training image is measured %s %r (cuts %s at quantiles %s: tied values)", feature,
+                    level, [round(t, 4) for t in thresholds[feature]], level_quantiles(quantiles)[feature])
     write_json(out_json, {"thresholds": thresholds, "levels": LEVELS, "quantiles": level_quantiles(quantiles),
                           "n_train_images": len(train), "calibrated_on": [Path(f).stem for f in feature_files]})
     return thresholds
