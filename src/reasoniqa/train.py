@@ -36,7 +36,8 @@ def level_weights(records: list[dict], power: float) -> np.ndarray | None:
     A record's weight is the mean, over the features whose level varies, of its level's frequency among
     the records raised to -`power`: at 1 a level named by 10 % of the records is drawn about as often as one
     named by 60 %, on average over the features. Why: with "none" the common level of each degradation,
-    a stage 1 trained on uniform draws learns to name "none" (README "Where the levels are cut").
+    a stage 1 trained on uniform draws learns to name "none" (README "Where the levels are cut"); measured,
+    the weighted draw does not cure that (README, stage 1 item 5), so it is off by default.
     None (uniform draws, the plain permutation) at power 0 or when no record teaches a description."""
     from collections import Counter
 
