@@ -60,23 +60,18 @@ def synthesize_procedural(spec: dict, contents: int, out: Path):
 
     from reasoniqa.data import distortions as D
     from reasoniqa.data import psychometric
-    from reasoniqa.data.synth import _row, pick_distortions
+    from reasoniqa.data.synth import distorted_versions
 
     rng = np.random.default_rng([spec.get("seed", 0), 7])
-    lo, hi = spec.get("mos_scale", [0, 1])
     rater_bias = rng.normal(0, psychometric.RATER_BIAS_SD, spec.get("raters", 20))
     (out / "images").mkdir(parents=True)
     rows = []
     for c in range(contents):
         pristine = textured_rectangles(spec["image_size"], rng)
         content_quality = float(rng.uniform(0.85, 1.0))
-        for version in range(spec["versions_per_crop"]):
-            applied = pick_distortions(spec, rng)
-            img = D.apply(pristine, applied, rng)
-            ratings = psychometric.rate(psychometric.true_quality(applied, content_quality), rater_bias, rng)
-            name = f"rectangles_{c:04d}_{version:02d}.png"
+        for name, img, row in distorted_versions(pristine, content_quality, f"rectangles_{c:04d}", "train", spec,
+                                                 rater_bias, rng):
             Image.fromarray(D.to_uint8(img)).save(out / "images" / name)
-            row = _row(name, lo + (hi - lo) * ratings, lo, hi, False, "train", f"rectangles_{c:04d}", applied, False)
             rows.append({**row, "path": str(out / "images" / name)})
     return pd.DataFrame(rows)
 

@@ -54,6 +54,24 @@ def _row(image_name, raw, lo, hi, lower_is_better, split, content, applied, is_r
     }
 
 
+def distorted_versions(pristine, content_quality, content, split, spec, rater_bias, rng):
+    """Yield (image name, distorted image, manifest row) for each of `spec`'s versions of one content.
+
+    The one recipe of a stand-in image: distortions drawn, applied, rated by the psychometric panel. The draws
+    come from `rng` in a fixed order, so a stand-in is a pure function of its spec's seed.
+    """
+    lo, hi = spec.get("mos_scale", [0, 1])
+    lower_is_better = spec.get("lower_is_better", False)
+    for version in range(spec["versions_per_crop"]):
+        applied = pick_distortions(spec, rng)
+        img = D.apply(pristine, applied, rng)
+        ratings = psychometric.rate(psychometric.true_quality(applied, content_quality), rater_bias, rng)
+        # Subjective scale: ratings in [0,1] higher-better -> dataset scale and direction.
+        raw = lo + (hi - lo) * ((1 - ratings) if lower_is_better else ratings)
+        image_name = f"{content}_{version:02d}.png"
+        yield image_name, img, _row(image_name, raw, lo, hi, lower_is_better, split, content, applied, False)
+
+
 def synthesize(name: str, spec: dict, out: str | Path, test_photos: list[str], progress: bool = True) -> int:
     """Write <out>/{images/, manifest.csv, dataset.json}; return the number of images.
 
@@ -88,15 +106,10 @@ def synthesize(name: str, spec: dict, out: str | Path, test_photos: list[str], p
                 raw = lo + (hi - lo) * ((1 - ratings) if lower_is_better else ratings)
                 Image.fromarray(D.to_uint8(pristine)).save(tmp / "images" / f"{content}_ref.png")
                 rows.append(_row(f"{content}_ref.png", raw, lo, hi, lower_is_better, split, content, {}, True))
-            for version in range(spec["versions_per_crop"]):
-                applied = pick_distortions(spec, rng)
-                img = D.apply(pristine, applied, rng)
-                ratings = psychometric.rate(psychometric.true_quality(applied, content_quality), rater_bias, rng)
-                # Subjective scale: ratings in [0,1] higher-better -> dataset scale and direction.
-                raw = lo + (hi - lo) * ((1 - ratings) if lower_is_better else ratings)
-                image_name = f"{content}_{version:02d}.png"
+            for image_name, img, row in distorted_versions(pristine, content_quality, content, split, spec,
+                                                           rater_bias, rng):
                 Image.fromarray(D.to_uint8(img)).save(tmp / "images" / image_name)
-                rows.append(_row(image_name, raw, lo, hi, lower_is_better, split, content, applied, False))
+                rows.append(row)
         pd.DataFrame(rows, columns=COLUMNS).to_csv(tmp / "manifest.csv", index=False)
         write_json(
             tmp / "dataset.json",
