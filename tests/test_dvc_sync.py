@@ -132,7 +132,7 @@ def test_every_rule_has_one_entry_in_the_config_section_table(root):
     from reasoniqa.rule_config import RULE_CONFIG
 
     rules = {m for f in (root / "workflow/rules").glob("*.smk")
-             for found in re.findall(r"^(?:rule (\w+):|use rule \w+ as (\w+))", f.read_text(), re.M)
+             for found in re.findall(r"^\s*(?:rule (\w+):|use rule \w+ as (\w+))", f.read_text(), re.M)
              for m in found if m}  # `rule NAME:` or `use rule PARENT as NAME`
     assert rules == set(RULE_CONFIG)
     schema = yaml.safe_load((root / "src/reasoniqa/schemas/config.schema.yaml").read_text())

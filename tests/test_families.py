@@ -210,3 +210,30 @@ def test_build_model_then_predict_with_any_base_folder(family, tmp_path, data, v
     assert proc.returncode == 0, proc.stderr[-1000:]
     rows = json.loads(proc.stdout)
     assert len(rows) == 1 and 1 <= rows[0]["score"] <= 5 and rows[0]["level"] in ("bad", "poor", "fair", "good", "excellent")
+
+
+def test_vision_pretraining_trains_the_vision_side_only_and_pools_each_image_alone(family_model, data, test_cfg):
+    """Stage 0 of the embedded base (reasoniqa.model.vision_pretrain), for every family: the pooled image
+    tokens of a batch equal each image's alone (the family's token layout is split per image right), the
+    squared error falls, the vision tower and projector move, and the language model is left bit for bit."""
+    from reasoniqa.model.load import load_base
+    from reasoniqa.model.vision_pretrain import image_inputs, pooled_image_tokens, pretrain_vision, vision_parameters
+
+    _, base = family_model
+    d, paths = data
+    model, proc = load_base(base, test_cfg)
+    with torch.no_grad():
+        batched = pooled_image_tokens(model, image_inputs(proc, paths))
+        alone = torch.cat([pooled_image_tokens(model, image_inputs(proc, [p])) for p in paths])
+    assert batched.shape == (len(paths), 2 * model.get_input_embeddings().weight.shape[1])
+    torch.testing.assert_close(batched, alone, atol=1e-5, rtol=1e-5)
+    vision = {id(p) for p in vision_parameters(model)}
+    before = {n: p.detach().clone() for n, p in model.named_parameters()}
+    brightness = np.array([[np.asarray(__import__("PIL.Image").Image.open(p)).mean()] for p in paths * 4])
+    stats, _ = pretrain_vision(model, proc, paths * 4, (brightness - brightness.mean()) / brightness.std(),
+                            {"steps": 60, "batch_size": 4, "lr": 1e-3}, seed=0, progress=False)
+    assert stats["loss_last_50_mean"] < stats["loss_first_50_mean"]
+    moved = {n for n, p in model.named_parameters() if not torch.equal(p, before[n])}
+    assert moved and moved == {n for n, p in model.named_parameters() if id(p) in vision and not torch.equal(p, before[n])}
+    assert not any("language_model" in n or "lm_head" in n for n in moved), sorted(moved)[:3]
+    assert any("projector" in n or "merger" in n or "mlp1" in n for n in moved), sorted(moved)[:5]

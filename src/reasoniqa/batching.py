@@ -74,6 +74,14 @@ def _pad_tiles(tensors: list) -> list:
     return [F.pad(t, (0, 0) * (t.dim() - 2) + (0, most - t.shape[1])) for t in tensors]
 
 
+def stack_images(per_image: list[dict]) -> dict:
+    """One batch's vision inputs from each image's own (processor output of one image): concatenated along
+    the first axis, which is the image axis or, for Qwen-VL's flat patch rows, the patch axis."""
+    import torch
+
+    return {key: torch.cat(_pad_tiles([one[key] for one in per_image])) for key in per_image[0]}
+
+
 def collate(items: list[dict], pad_id: int) -> dict:
     """Right-pad a training batch (the loss ignores padding; no last-position reads here)."""
     import torch
@@ -92,8 +100,8 @@ def collate(items: list[dict], pad_id: int) -> dict:
         batch[key] = torch.zeros((len(items), width), dtype=torch.long)
         for i, it in enumerate(items):
             batch[key][i, : len(it["per_token"][key])] = torch.tensor(it["per_token"][key])
-    for key in items[0].get("per_image", {}):
-        batch[key] = torch.cat(_pad_tiles([it["per_image"][key] for it in items]))
+    if items[0].get("per_image"):
+        batch.update(stack_images([it["per_image"] for it in items]))
     return batch
 
 

@@ -37,7 +37,8 @@ ARTIFACTS = {
     "metrics": "metrics.json",
     "calibration": "labels/calibration.json",
     "classical_models": "baselines/classical",
-    "base_model": "models/base",
+    "base_model": "models/base",  # what every method starts from
+    "random_base": "models/base_random",  # the embedded base before its vision pretraining
 }
 
 

@@ -25,6 +25,7 @@ RULE_CONFIG: dict[str, list[str]] = {
     "validate_attributes": [],
     "datasets_overview": ["datasets"],
     "build_model": [*_MODEL, *_CHAT],
+    "pretrain_vision": _MODEL,
     "train": ["train", *_MODEL, *_CHAT],
     "train_stage1": ["train", *_MODEL, *_CHAT],
     "merge_stage1": _MODEL,

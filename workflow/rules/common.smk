@@ -47,6 +47,11 @@ L = Layout()
 METHODS = {name: get_method(name) for name in config["methods"]}
 EMBEDDED = config["model"]["source"] == "embedded"
 BASE = L.artifact("base_model") if EMBEDDED else config["model"]["source"]
+# The embedded base is built random, then its vision tower pretrained (reasoniqa.model.vision_pretrain).
+VISION_PRETRAIN = (
+    EMBEDDED and config["model"]["embedded"]["vision_pretrain"]["steps"] > 0
+)
+BUILT_BASE = L.artifact("random_base") if VISION_PRETRAIN else BASE
 SEEDS = config["seeds"]
 ONE_RUN = [m for m, method in METHODS.items() if method.one_run_records]
 STAGED = [m for m, method in METHODS.items() if method.stages]

@@ -13,6 +13,13 @@ def build_model(a):
     log.info("built %s model in %s", a.family or "embedded", a.out)
 
 
+def pretrain_vision(a):
+    from reasoniqa.model.vision_pretrain import pretrain_base
+
+    pretrain_base(cfg(a), a.base, a.data, a.features, a.out)
+    log.info("vision-pretrained base in %s", a.out)
+
+
 def synthesize(a):
     from reasoniqa.config import dataset_spec
     from reasoniqa.data.ladders import synthesize_ladders
@@ -104,6 +111,13 @@ def add_steps(step):
     s.add_argument("--out", required=True)
     s.add_argument("--family", help="a model family (reasoniqa.model.families); default: the config's "
                                     "model.embedded.family, for the embedded default only")
+
+    s = step("pretrain-vision", pretrain_vision, "stage 0 of the embedded base: its vision tower learns the "
+                                                 "measured features of the training images")
+    s.add_argument("--base", required=True, help="the random-init base (build-model's output)")
+    s.add_argument("--data", nargs="+", required=True, help="training datasets' folders (their train split is used)")
+    s.add_argument("--features", nargs="+", required=True, help="their features CSVs, in the same order")
+    s.add_argument("--out", required=True)
 
     s = step("synthesize", synthesize, "make a synthetic stand-in (shipped photographs) or ladder (procedural) dataset")
     s.add_argument("--dataset", required=True)
