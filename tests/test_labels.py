@@ -62,17 +62,22 @@ def test_a_config_moves_one_feature_s_level_boundaries_and_nothing_else(tmp_path
     assert recorded["thresholds"]["noise"] == pytest.approx([0.75, 0.85, 0.93])
 
 
-def test_a_level_that_tied_values_leave_empty_is_logged_at_calibration(tmp_path, caplog):
-    """Colourfulness 0 for a third of the training images (greyscale photographs): the 20th percentile is
-    0, a value at a cut takes the level above, and 'muted' is never named. The other features spread."""
+def test_greyscale_images_are_muted_and_colour_is_cut_among_the_images_that_have_colour(tmp_path, caplog):
+    """Colourfulness 0 for a third of the training images (greyscale photographs): quantiles over all of
+    them would put the first cut at 0, and a value at a cut takes the level above, so 'muted' would never be
+    named. The cuts sit among the coloured images instead; a greyscale image is 'muted', as are the least
+    colourful fifth of the others. A tied mass elsewhere (blur 0 for 60 %) still leaves a level empty: logged."""
     values = pd.DataFrame({f: np.linspace(0, 1, 90) for f in FEATURES})
-    values["colour"] = np.r_[np.zeros(30), np.linspace(1, 50, 60)]
+    values["colour"] = np.r_[np.zeros(30), np.linspace(1, 60, 60)]
+    values["blur"] = np.r_[np.zeros(54), np.linspace(0.1, 1, 36)]
     values.assign(split="train").to_csv(tmp_path / "f.csv", index=False)
     with caplog.at_level("WARNING", logger="reasoniqa.labels"):
         thresholds = calibrate_files([str(tmp_path / "f.csv")], str(tmp_path / "cal.json"))
-    assert thresholds["colour"][0] == 0.0 and quantize(0.0, thresholds["colour"], "colour") == "natural"
+    np.testing.assert_allclose(thresholds["colour"], np.quantile(np.linspace(1, 60, 60), [0.2, 0.8]))
+    levels = [quantize(v, thresholds["colour"], "colour") for v in values["colour"]]
+    assert levels[:30] == ["muted"] * 30 and levels[30:42] == ["muted"] * 12 and levels[-12:] == ["vivid"] * 12
     warned = [r.getMessage() for r in caplog.records]
-    assert len(warned) == 1 and "colour 'muted'" in warned[0]
+    assert len(warned) == 1 and "blur 'none'" in warned[0], warned
 
 
 @pytest.mark.parametrize("quantiles, message", [

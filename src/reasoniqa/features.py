@@ -154,11 +154,23 @@ def level_quantiles(overrides: dict | None = None) -> dict[str, list[float]]:
     return {**QUANTILES, **{f: [float(q) for q in qs] for f, qs in overrides.items()}}
 
 
+# Features whose value 0 means the property is absent: colourfulness 0 is a greyscale image (a quarter of
+# synth_koniq's training images). Quantiles over that mass of zeros put the first cut at 0, and a value at a
+# cut taking the level above, "muted" was never named (not even for a desaturated image). So their cuts are
+# placed among the images that have the property, and an image without it is in the lowest level.
+ABSENT_AT_ZERO = {"colour"}
+
+
 def calibrate(values, quantiles: dict | None = None) -> dict[str, list[float]]:
     """Level thresholds per feature from a DataFrame of training-split measurements, at `quantiles`
-    (overrides of QUANTILES)."""
+    (overrides of QUANTILES); for ABSENT_AT_ZERO features, quantiles of the non-zero values."""
     qs = level_quantiles(quantiles)
-    return {f: [float(np.quantile(values[f], q)) for q in qs[f]] for f in FEATURES}
+
+    def among(f):
+        v = np.asarray(values[f], dtype=float)
+        return v[v > 0] if f in ABSENT_AT_ZERO and (v > 0).any() else v
+
+    return {f: [float(np.quantile(among(f), q)) for q in qs[f]] for f in FEATURES}
 
 
 def empty_levels(values, thresholds: dict) -> list[tuple[str, str]]:
