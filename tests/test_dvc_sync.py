@@ -201,3 +201,25 @@ rule correlations:
         refuse_unless(reasons, TIME_REASONS, "finish the run")
     refuse_unless(reasons[:1], TIME_REASONS, "finish the run")  # times alone: allowed
     assert parse_reasons("Building DAG of jobs...\nNothing to be done (all requested files are present and up to date).") == []
+
+
+@pytest.mark.parametrize("steps", [0, 7])
+def test_the_embedded_base_is_vision_pretrained_between_build_and_training_only_when_asked(root, tmp_path, steps):
+    """model.embedded.vision_pretrain.steps > 0: build_model writes the random base, pretrain_vision reads
+    it with the training datasets' images and features and writes the base every method trains from;
+    steps 0: build_model writes that base itself and there is no pretraining job."""
+    from reasoniqa.dvcgen import dag_jobs
+
+    site = tmp_path / "site.yaml"
+    site.write_text(yaml.safe_dump({"model": {"embedded": {"vision_pretrain": {"steps": steps}}}}))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(root)
+        jobs = {j["rule"]: j for j in dag_jobs(["config/config.yaml", str(site)])}
+    assert "results/models/base" in jobs["train"]["inputs"]
+    if steps:
+        assert jobs["build_model"]["outputs"] == ["results/models/base_random"]
+        assert jobs["pretrain_vision"]["outputs"] == ["results/models/base"]
+        assert {"results/models/base_random", "resources/synth_koniq", "results/features/synth_koniq.csv"} <= set(
+            jobs["pretrain_vision"]["inputs"])
+    else:
+        assert jobs["build_model"]["outputs"] == ["results/models/base"] and "pretrain_vision" not in jobs

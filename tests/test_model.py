@@ -107,3 +107,29 @@ def test_one_pass_scoring_and_lens_keep_no_kv_cache(tiny_model, test_cfg, tmp_pa
     level_probabilities(model, proc, prompts, paths, test_cfg["levels"]["words"], 2, progress=False)
     analyze(test_cfg, "one_stage_desc", model, proc, paths, ["Edges are sharp."] * 2, progress=False)
     assert len(caches) == 2 and caches == [None, None]
+
+
+def test_vision_pretraining_names_a_training_image_its_features_file_lacks(tmp_path):
+    """The pretraining's targets are the training split's measurements: a features file missing one of the
+    dataset's training images is refused in one line naming the file and an image, before any model loads."""
+    import pandas as pd
+    import pytest
+
+    from reasoniqa import UserError
+    from reasoniqa.features import FEATURES
+    from reasoniqa.model.vision_pretrain import training_images
+
+    data = tmp_path / "d"
+    (data / "images").mkdir(parents=True)
+    names = [f"img{i}.png" for i in range(4)]
+    pd.DataFrame({"name": names, "path": [f"images/{n}" for n in names], "mos": 0.5, "mos_std": 0.0, "score": 0.5,
+                  "split": ["train", "train", "train", "test"], "content": "c", "distortions": "",
+                  "is_reference": 0}).to_csv(data / "manifest.csv", index=False)
+    (data / "dataset.json").write_text('{"name": "d", "kind": "synthetic", "mos_scale": [0, 1], "lower_is_better": false}')
+    features = pd.DataFrame({"name": names, "split": "train", **{f: [0.1, 0.2, 0.3, 0.4] for f in FEATURES}})
+    features.to_csv(tmp_path / "ok.csv", index=False)
+    paths, values = training_images([str(data)], [str(tmp_path / "ok.csv")])
+    assert len(paths) == 3 and values.shape == (3, len(FEATURES)) and values[:, 0].tolist() == [0.1, 0.2, 0.3]
+    features.drop(index=1).to_csv(tmp_path / "short.csv", index=False)
+    with pytest.raises(UserError, match=r"short\.csv: no measurement of 1 training images .*img1\.png"):
+        training_images([str(data)], [str(tmp_path / "short.csv")])
