@@ -154,7 +154,7 @@ def level_quantiles(overrides: dict | None = None) -> dict[str, list[float]]:
     return {**QUANTILES, **{f: [float(q) for q in qs] for f, qs in overrides.items()}}
 
 
-# Features whose value 0 means the property is absent: colourfulness 0 is a greyscale image (a quarter of
+# Features whose value 0 means the property is absent: colourfulness 0 is a greyscale image (38 % of
 # synth_koniq's training images). Quantiles over that mass of zeros put the first cut at 0, and a value at a
 # cut taking the level above, "muted" was never named (not even for a desaturated image). So their cuts are
 # placed among the images that have the property, and an image without it is in the lowest level.
