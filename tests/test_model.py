@@ -1,3 +1,4 @@
+import pytest
 import torch
 
 from reasoniqa.device import to_model
@@ -113,7 +114,6 @@ def test_vision_pretraining_names_a_training_image_its_features_file_lacks(tmp_p
     """The pretraining's targets are the training split's measurements: a features file missing one of the
     dataset's training images is refused in one line naming the file and an image, before any model loads."""
     import pandas as pd
-    import pytest
 
     from reasoniqa import UserError
     from reasoniqa.features import FEATURES
@@ -133,3 +133,35 @@ def test_vision_pretraining_names_a_training_image_its_features_file_lacks(tmp_p
     features.drop(index=1).to_csv(tmp_path / "short.csv", index=False)
     with pytest.raises(UserError, match=r"short\.csv: no measurement of 1 training images .*img1\.png"):
         training_images([str(data)], [str(tmp_path / "short.csv")])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
+def test_vision_pretraining_runs_the_test_configs_few_steps_in_any_dtype(tiny_model, test_cfg, tmp_path, dtype):
+    """The test config's 20 steps (a one-cycle schedule needs a warm-up of two steps or more) and a
+    bfloat16 model (the float32 head reads the pooled tokens cast up) both train the vision side and leave
+    the language model as it was; under 3 steps is refused in one line."""
+    import copy
+
+    import numpy as np
+    from PIL import Image
+
+    from reasoniqa import UserError
+    from reasoniqa.model.vision_pretrain import pretrain_vision
+
+    cfg = copy.deepcopy(test_cfg)
+    cfg["model"]["dtype"] = dtype
+    model, proc = load_base(tiny_model, cfg)
+    rng = np.random.default_rng(0)
+    paths = []
+    for i in range(6):
+        Image.fromarray(rng.integers(0, 255, (40, 40, 3), dtype=np.uint8)).save(tmp_path / f"{i}.png")
+        paths.append(str(tmp_path / f"{i}.png"))
+    before = {n: p.detach().clone() for n, p in model.named_parameters()}
+    spec = cfg["model"]["embedded"]["vision_pretrain"]
+    assert spec["steps"] == 20
+    stats, head = pretrain_vision(model, proc, paths, rng.normal(size=(6, 2)), spec, seed=0, progress=False)
+    assert stats["steps"] == 20 and head.weight.dtype == torch.float32
+    moved = {n for n, p in model.named_parameters() if not torch.equal(p, before[n])}
+    assert any("vision_tower" in n for n in moved) and not any("language_model" in n for n in moved)
+    with pytest.raises(UserError, match="vision_pretrain.steps: 2"):
+        pretrain_vision(model, proc, paths, rng.normal(size=(6, 2)), {**spec, "steps": 2}, seed=0, progress=False)

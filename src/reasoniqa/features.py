@@ -168,15 +168,22 @@ def calibrate(values, quantiles: dict | None = None) -> dict[str, list[float]]:
 
     def among(f):
         v = np.asarray(values[f], dtype=float)
-        return v[v > 0] if f in ABSENT_AT_ZERO and (v > 0).any() else v
+        if f not in ABSENT_AT_ZERO:
+            return v
+        if not (v > 0).any():
+            from reasoniqa import UserError
+
+            raise UserError(f"calibrate: no training image has any {f} (all measure 0): its levels cannot be cut")
+        return v[v > 0]
 
     return {f: [float(np.quantile(among(f), q)) for q in qs[f]] for f in FEATURES}
 
 
 def empty_levels(values, thresholds: dict) -> list[tuple[str, str]]:
     """(feature, level) pairs that no row of `values` (the training split's measurements) falls in. A
-    quantile that lands on a mass of equal values — colourfulness 0 of the greyscale photographs — puts
-    the cut at that value, and a value at a cut takes the level above it: the level below is never named."""
+    quantile that lands on a mass of equal values (as colourfulness 0 of the greyscale photographs did
+    before ABSENT_AT_ZERO) puts the cut at that value, and a value at a cut takes the level above it: the
+    level below is never named."""
     empty = []
     for f in FEATURES:
         named = {int(np.searchsorted(thresholds[f], v, side="right")) for v in values[f]}

@@ -12,13 +12,12 @@ from __future__ import annotations
 from reasoniqa import UserError
 
 # Jobs that run the VLM forward/backward: a GPU when one is there (reasoniqa.device decides inside).
-GPU_RULES = ("pretrain_vision", "train", "train_stage1", "train_stage2", "score_split", "score_ladders", "rate_measured_split",
-             "rate_measured_ladders",
-             "sample_split", "analyze_split", "intervene_split")
+GPU_RULES = ("pretrain_vision", "train", "train_stage1", "train_stage2", "score_split", "score_ladders",
+             "rate_measured_split", "rate_measured_ladders", "sample_split", "analyze_split", "intervene_split")
 # Jobs that hold the base model's weights in host memory, as multiples of their size: a GPU job stages
 # them through host memory once; the stage-1 merge holds base and merged weights and a serialisation
 # buffer. (An optional teacher VLM of the labels step is another model: its memory goes in base_mem_mb.)
-WEIGHT_COPIES = {**dict.fromkeys(GPU_RULES, 1.0), "merge_stage1": 2.5, "build_model": 1.0, "pretrain_vision": 1.0}
+WEIGHT_COPIES = {**dict.fromkeys(GPU_RULES, 1.0), "merge_stage1": 2.5, "build_model": 1.0}
 # Jobs that keep encoded training examples (up to resources.encode_cache_mb, reasoniqa.batching).
 TRAINING_RULES = ("train", "train_stage1", "train_stage2")
 BYTES_PER_PARAM = {"float32": 4, "bfloat16": 2, "float16": 2}

@@ -255,6 +255,8 @@ def train(cfg: dict, base: str, record_files: list[str], seed: int, out: str | P
     inputs = {str(f): sha256_file(f) for f in record_files}
     if (Path(base) / "config.json").is_file():  # a local base: its identity is part of the inputs
         inputs["base_config"] = sha256_file(Path(base) / "config.json")
+    if (Path(base) / "vision_pretrain.json").is_file():  # stage 0's weights follow its images, not config.json
+        inputs["base_vision_pretrain"] = sha256_file(Path(base) / "vision_pretrain.json")
     fingerprint = section_hash(cfg["train"], cfg["model"], cfg["levels"], cfg["prompts"], inputs, str(base),
                                seed, stage)
     start, losses = 0, []

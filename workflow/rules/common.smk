@@ -34,6 +34,7 @@ from reasoniqa.instability import temperature_tag
 from reasoniqa.layout import Layout
 from reasoniqa.methods import get_method
 from reasoniqa.records import KINDS as RECORD_KINDS
+from reasoniqa.model.vision_pretrain import enabled as vision_pretrain_enabled
 from reasoniqa import resources as _resources
 
 
@@ -48,9 +49,7 @@ METHODS = {name: get_method(name) for name in config["methods"]}
 EMBEDDED = config["model"]["source"] == "embedded"
 BASE = L.artifact("base_model") if EMBEDDED else config["model"]["source"]
 # The embedded base is built random, then its vision tower pretrained (reasoniqa.model.vision_pretrain).
-VISION_PRETRAIN = (
-    EMBEDDED and config["model"]["embedded"]["vision_pretrain"]["steps"] > 0
-)
+VISION_PRETRAIN = vision_pretrain_enabled(config)
 BUILT_BASE = L.artifact("random_base") if VISION_PRETRAIN else BASE
 SEEDS = config["seeds"]
 ONE_RUN = [m for m, method in METHODS.items() if method.one_run_records]

@@ -24,9 +24,16 @@ from reasoniqa import UserError
 log = logging.getLogger("reasoniqa")
 
 
+def enabled(cfg: dict) -> bool:
+    """Whether the workflow pretrains the base's vision tower: the embedded model, with steps set."""
+    spec = cfg["model"]["embedded"].get("vision_pretrain") or {}
+    return cfg["model"]["source"] == "embedded" and spec.get("steps", 0) > 0
+
+
 def rank_normal(values: np.ndarray) -> np.ndarray:
-    """Each column to normal scores of its ranks: the measurements are heavy-tailed (blur reaches 17
-    standard deviations), which a squared loss on raw values would spend itself on."""
+    """Each column to normal scores of its ranks: the measurements are heavy-tailed (on synth_koniq's
+    training split blur reaches 8 standard deviations above its mean, compression 7), which a squared loss
+    on raw values would spend itself on."""
     from scipy.stats import norm, rankdata
 
     return norm.ppf((rankdata(values, axis=0) - 0.5) / len(values))
@@ -34,7 +41,8 @@ def rank_normal(values: np.ndarray) -> np.ndarray:
 
 def image_inputs(processor, paths) -> list[dict]:
     """Each image's vision inputs, as the family's processor makes them for a conversation (floats as
-    float32: the optimizer's precision, as in training)."""
+    float32: the optimizer's precision, as in training). All kept in memory: stage 0 is for the embedded
+    model, whose processor makes them small (3,456 images at 64 px: 170 MB)."""
     from reasoniqa.images import load_image
 
     def one(path):
@@ -58,12 +66,13 @@ def pooled_image_tokens(model, per_image: list[dict]):
 
 
 def vision_parameters(model) -> list:
-    """The vision tower and the projector: what stage 0 trains (and the language model it leaves alone)."""
+    """The vision tower and the projector (their module names: reasoniqa.model.families): what stage 0
+    trains, and the language model it leaves alone."""
     from reasoniqa.model.families import family_of
 
-    projector = family_of(model.config.model_type).projector
-    names = ("vision_tower", "visual", "vision_model", projector)
-    return [p for n, p in model.named_parameters() if any(f".{m}." in f".{n}" for m in names if m)]
+    family = family_of(model.config.model_type)
+    names = [m for m in (family.vision_tower, family.projector) if m]
+    return [p for n, p in model.named_parameters() if any(f".{m}." in f".{n}" for m in names)]
 
 
 def pretrain_vision(model, processor, paths: list[str], targets: np.ndarray, spec: dict, seed: int,
@@ -73,23 +82,29 @@ def pretrain_vision(model, processor, paths: list[str], targets: np.ndarray, spe
     import torch
     from tqdm import tqdm
 
-    torch.manual_seed(seed)
+    if spec["steps"] < 3:
+        raise UserError(f"model.embedded.vision_pretrain.steps: {spec['steps']} (0: off; else at least 3)")
     params = vision_parameters(model)
     if not params:
         raise UserError(f"model.embedded.vision_pretrain: no vision tower found in this {model.config.model_type} model")
     inputs = image_inputs(processor, paths)
     y = torch.tensor(targets, dtype=torch.float32)
-    head = torch.nn.Linear(2 * model.get_input_embeddings().weight.shape[1], y.shape[1]).to(params[0].device)
+    with torch.no_grad():  # the head in float32 on the pooled tokens' device, whatever the model's dtype and placement
+        device = pooled_image_tokens(model, inputs[:1]).device
+    torch.manual_seed(seed)
+    head = torch.nn.Linear(2 * model.get_input_embeddings().weight.shape[1], y.shape[1]).to(device)
     opt = torch.optim.AdamW(params + list(head.parameters()), lr=spec["lr"], weight_decay=0.01)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, spec["lr"], total_steps=spec["steps"], pct_start=0.05)
+    # Warm-up over 5 % of the steps, at least two (OneCycleLR divides by its warm-up length minus one).
+    warmup = max(0.05, 2.0 / spec["steps"])
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, spec["lr"], total_steps=spec["steps"], pct_start=warmup)
     gen = torch.Generator().manual_seed(seed)
     losses = []
     model.train()
     bar = tqdm(range(spec["steps"]), desc="pretrain vision", disable=not progress)
     for _ in bar:
         idx = torch.randint(0, len(y), (spec["batch_size"],), generator=gen)
-        guess = head(pooled_image_tokens(model, [inputs[i] for i in idx]))
-        loss = torch.nn.functional.mse_loss(guess, y[idx].to(guess.device))
+        guess = head(pooled_image_tokens(model, [inputs[i] for i in idx]).float())
+        loss = torch.nn.functional.mse_loss(guess, y[idx].to(device))
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -121,9 +136,7 @@ def training_images(data_dirs: list[str], feature_csvs: list[str]) -> tuple[list
                             "rerun its features step")
         paths += list(frame["path"])
         values.append(measured.loc[frame["name"], FEATURES].to_numpy(dtype=float))
-    if not paths:
-        raise UserError(f"pretrain-vision: no training images in {', '.join(data_dirs)}")
-    return paths, np.concatenate(values)
+    return paths, np.concatenate(values)  # (load_manifest refuses a dataset without training images)
 
 
 def pretrain_base(cfg: dict, base: str, data_dirs: list[str], feature_csvs: list[str], out: str | Path) -> dict:
@@ -133,6 +146,9 @@ def pretrain_base(cfg: dict, base: str, data_dirs: list[str], feature_csvs: list
     from reasoniqa.io import atomic_dir
     from reasoniqa.model.load import load_base
 
+    if not enabled(cfg):
+        raise UserError("pretrain-vision: the config asks for no vision pretraining (model.source 'embedded' "
+                        "and model.embedded.vision_pretrain.steps > 0)")
     spec = cfg["model"]["embedded"]["vision_pretrain"]
     paths, values = training_images(data_dirs, feature_csvs)
     model, processor = load_base(base, cfg)

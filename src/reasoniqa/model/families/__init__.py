@@ -19,6 +19,7 @@ class Family:
     model_types: tuple[str, ...] = ()  # `config.model_type` of its checkpoints
     paper_model = ""  # the paper-scale checkpoint (config/paper*.yaml)
     projector = ""  # the vision-to-language projector module (trained in full: train.modules_to_save)
+    vision_tower = "vision_tower"  # the vision encoder's module (stage 0 of the embedded base trains it)
 
     # The paper-scale checkpoint's sizes, as `model.embedded` keys (from its published config.json; the
     # GPU benchmark builds this shape with random weights: no weights are read).

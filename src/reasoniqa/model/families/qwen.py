@@ -34,6 +34,7 @@ CHAT_TEMPLATE = (
 
 class QwenVL(Family):
     projector = "merger"  # model.visual.merger
+    vision_tower = "visual"
 
     def _classes(self):
         raise NotImplementedError
