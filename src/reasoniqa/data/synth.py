@@ -39,6 +39,11 @@ def pick_distortions(spec: dict, rng) -> dict[str, float]:
     return {str(n): round(float(rng.uniform(0.0, 1.0) ** 2), 4) for n in names}
 
 
+def dataset_scale(ratings, lo: float, hi: float, lower_is_better: bool):
+    """Subjective ratings in [0, 1], higher better -> the dataset's MOS scale and direction."""
+    return lo + (hi - lo) * ((1 - ratings) if lower_is_better else ratings)
+
+
 def _row(image_name, raw, lo, hi, lower_is_better, split, content, applied, is_reference):
     mos = float(raw.mean())
     return {
@@ -66,8 +71,7 @@ def distorted_versions(pristine, content_quality, content, split, spec, rater_bi
         applied = pick_distortions(spec, rng)
         img = D.apply(pristine, applied, rng)
         ratings = psychometric.rate(psychometric.true_quality(applied, content_quality), rater_bias, rng)
-        # Subjective scale: ratings in [0,1] higher-better -> dataset scale and direction.
-        raw = lo + (hi - lo) * ((1 - ratings) if lower_is_better else ratings)
+        raw = dataset_scale(ratings, lo, hi, lower_is_better)
         image_name = f"{content}_{version:02d}.png"
         yield image_name, img, _row(image_name, raw, lo, hi, lower_is_better, split, content, applied, False)
 
@@ -102,8 +106,7 @@ def synthesize(name: str, spec: dict, out: str | Path, test_photos: list[str], p
             content = f"{photo_name}_{crop_idx:02d}"
             split = "test" if photo_name in test_photos else "train"
             if spec.get("include_references", False):
-                ratings = psychometric.rate(content_quality, rater_bias, rng)
-                raw = lo + (hi - lo) * ((1 - ratings) if lower_is_better else ratings)
+                raw = dataset_scale(psychometric.rate(content_quality, rater_bias, rng), lo, hi, lower_is_better)
                 Image.fromarray(D.to_uint8(pristine)).save(tmp / "images" / f"{content}_ref.png")
                 rows.append(_row(f"{content}_ref.png", raw, lo, hi, lower_is_better, split, content, {}, True))
             for image_name, img, row in distorted_versions(pristine, content_quality, content, split, spec,

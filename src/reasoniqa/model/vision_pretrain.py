@@ -7,7 +7,8 @@ base names noise with balanced accuracy 0.70 instead of 0.47, compression 0.50 i
 0.25; docs/experiments/vision_pretrain.json, README "What it took for stage 1 to learn a degradation"
 item 6). So the embedded base gets a short
 pretraining of its vision tower and projector: a linear head on the pooled image tokens the language
-model receives regresses the six measured features (features.FEATURES) of the training datasets'
+model receives as its input (Qwen3-VL's deepstack features and LLaVA-OneVision's image_newline, which
+reach it another way, stay as built) regresses the six measured features (features.FEATURES) of the training datasets'
 training images. The head is dropped; every method then starts from this base, as every method of the
 paper starts from one pretrained VLM. No test image and no MOS is seen.
 """
