@@ -82,6 +82,8 @@ PartitionName=gpu Nodes={host} MaxTime=INFINITE State=UP
 
 
 def node_ready() -> bool:
+    if shutil.which("sinfo") is None:  # a fresh machine: Slurm not installed yet
+        return False
     out = subprocess.run(["sinfo", "-h", "-N", "-o", "%t"], capture_output=True, text=True)
     return out.returncode == 0 and out.stdout.strip().split() != [] and all(
         s.rstrip("*") in {"idle", "mix", "alloc"} for s in out.stdout.split())
