@@ -216,6 +216,8 @@ def test_vision_pretraining_trains_the_vision_side_only_and_pools_each_image_alo
     """Stage 0 of the embedded base (reasoniqa.model.vision_pretrain), for every family: the pooled image
     tokens of a batch equal each image's alone (the family's token layout is split per image right), the
     squared error falls, the vision tower and projector move, and the language model is left bit for bit."""
+    from PIL import Image
+
     from reasoniqa.model.load import load_base
     from reasoniqa.model.vision_pretrain import image_inputs, pooled_image_tokens, pretrain_vision, vision_parameters
 
@@ -229,9 +231,10 @@ def test_vision_pretraining_trains_the_vision_side_only_and_pools_each_image_alo
     torch.testing.assert_close(batched, alone, atol=1e-5, rtol=1e-5)
     vision = {id(p) for p in vision_parameters(model)}
     before = {n: p.detach().clone() for n, p in model.named_parameters()}
-    brightness = np.array([[np.asarray(__import__("PIL.Image").Image.open(p)).mean()] for p in paths * 4])
+    brightness = np.array([[np.asarray(Image.open(p)).mean()] for p in paths * 4])
     stats, _ = pretrain_vision(model, proc, paths * 4, (brightness - brightness.mean()) / brightness.std(),
-                            {**test_cfg["model"]["embedded"]["vision_pretrain"], "steps": 120}, seed=0, progress=False)
+                               {**test_cfg["model"]["embedded"]["vision_pretrain"], "steps": 120}, seed=0,
+                               progress=False)
     assert stats["loss_last_50_mean"] < stats["loss_first_50_mean"]  # 120 steps: two disjoint windows
     moved = {n for n, p in model.named_parameters() if not torch.equal(p, before[n])}
     assert moved and moved == {n for n, p in model.named_parameters() if id(p) in vision and not torch.equal(p, before[n])}
