@@ -30,6 +30,7 @@ def candidates(rgb: np.ndarray) -> dict[str, float]:
         "blur:blur_effect": float(blur_effect(grey)),
         "noise:sigma_grey": float(estimate_sigma(grey)),
         "compression:blockiness": blockiness(grey),
+        "compression:jpeg_quantization": F.jpeg_quantization(rgb),
         "exposure:mean": float(grey.mean()),
         "contrast:std": float(grey.std()),
         "colour:hasler": F.colourfulness(rgb),
@@ -170,6 +171,24 @@ def _blockiness_shifted(img, grey):
     return on - off
 
 
+def _grid_zeros(img, grey) -> float:
+    """log(share of non-zero high-frequency 8x8 DCT coefficients on a grid shifted by 4 px / the same on
+    the grid from the top-left corner, JPEG's): |c| >= 1 on the 0-255 scale, u + v >= 4. A ratio, not a
+    difference: at the strongest compression the flattened image empties the shifted grid too."""
+    from scipy.fft import dctn
+
+    y = grey * 255.0 - 128.0
+    high = np.add.outer(np.arange(8), np.arange(8)) >= 4
+    nonzero = []
+    for off in (0, 4):
+        h, w = (y.shape[0] - off) // 8 * 8, (y.shape[1] - off) // 8 * 8
+        if h == 0 or w == 0:
+            return 0.0
+        blocks = y[off : off + h, off : off + w].reshape(h // 8, 8, w // 8, 8).transpose(0, 2, 1, 3)
+        nonzero.append(float(np.mean(np.abs(dctn(blocks, axes=(2, 3), norm="ortho")[..., high]) >= 1.0)))
+    return float(np.log((nonzero[1] + 1e-3) / (nonzero[0] + 1e-3)))
+
+
 def _median_lum(img, grey):
     return np.median(grey)
 
@@ -227,7 +246,7 @@ EXTRA = {
     "blur:band_ratio": _band_ratio, "blur:band_ratio_dn": _band_ratio_denoised,
     "blur:blur_effect_median": _blur_effect_median, "blur:edge_width": _edge_width,
     "compression:dct_zero_ratio": _dct_zero_ratio, "compression:dct_lattice": _dct_lattice,
-    "compression:blockiness_shifted": _blockiness_shifted,
+    "compression:blockiness_shifted": _blockiness_shifted, "compression:grid_zeros": _grid_zeros,
     "exposure:median": _median_lum, "exposure:log_mean": _log_mean, "exposure:clip_balance": _clip_balance,
     "exposure:mid_quantiles": _mid_quantiles,
     "contrast:range": _range, "contrast:local": _local_contrast, "contrast:std_over_range": _std_over_range,

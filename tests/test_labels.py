@@ -8,7 +8,7 @@ import pytest
 from reasoniqa.data.distortions import apply
 from reasoniqa.descriptions import PHRASES, check_phrases, describe, parse
 from reasoniqa.features import FEATURES, LEVELS, QUANTILES, calibrate, levels_of, measure, quantize
-from reasoniqa.labels import calibrate_files
+from reasoniqa.labels import calibrate_files, load_thresholds
 
 
 def test_parser_round_trip_is_exact_for_every_level_combination():
@@ -80,6 +80,18 @@ def test_greyscale_images_are_muted_and_colour_is_cut_among_the_images_that_have
     assert len(warned) == 1 and "blur 'none'" in warned[0], warned
 
 
+def test_a_training_split_without_any_jpeg_names_every_image_uncompressed(tmp_path, caplog):
+    """Real photographs resized before measuring have no 8x8 lattice left: compression reads 0 for all.
+    Calibration still runs; every image, train or test, is 'none', and the unnamed levels are logged."""
+    values = pd.DataFrame({f: np.linspace(0.1, 1, 40) for f in FEATURES}).assign(compression=0.0, split="train")
+    values.to_csv(tmp_path / "f.csv", index=False)
+    with caplog.at_level("WARNING", logger="reasoniqa.labels"):
+        thresholds = calibrate_files([str(tmp_path / "f.csv")], str(tmp_path / "cal.json"))
+    assert {quantize(v, thresholds["compression"], "compression") for v in (0.0, 0.5, 0.95)} == {"none"}
+    assert load_thresholds(str(tmp_path / "cal.json"))["compression"] == thresholds["compression"]
+    assert sum("compression" in r.getMessage() for r in caplog.records) == 3
+
+
 @pytest.mark.parametrize("quantiles, message", [
     ({"sharpness": [0.5]}, "unknown feature 'sharpness'"),
     ({"exposure": [0.5]}, "1 quantiles for 3 levels"),
@@ -144,3 +156,31 @@ def test_features_measured_in_parallel_equal_one_process(tmp_path, test_cfg):
     measure_dataset(str(tmp_path / "d"), str(tmp_path / "one.csv"))
     measure_dataset(str(tmp_path / "d"), str(tmp_path / "two.csv"), workers=2)
     assert (tmp_path / "one.csv").read_bytes() == (tmp_path / "two.csv").read_bytes()
+
+
+def test_jpeg_quantization_reads_the_quality_a_photograph_was_saved_at(photo):
+    import io
+
+    from PIL import Image
+
+    from reasoniqa.features import jpeg_quantization
+
+    def saved(img, quality):
+        buf = io.BytesIO()
+        Image.fromarray(img).save(buf, format="JPEG", quality=quality)
+        return np.asarray(Image.open(buf).convert("RGB"))
+
+    qualities = [5, 10, 20, 30, 50, 75]
+    read = [jpeg_quantization(saved((photo * 255).astype(np.uint8), q)) for q in qualities]
+    assert np.allclose(read, [1 - q / 100 for q in qualities], atol=0.05), read
+    assert all(np.diff(read) < 0), read
+    # resampled after compression, the 8x8 lattice is gone: no compression is read, whatever the quality
+    for q in qualities:
+        resized = np.asarray(Image.fromarray(saved((photo * 255).astype(np.uint8), q)).resize((224, 224), Image.BICUBIC))
+        assert jpeg_quantization(resized) == 0.0, q
+
+
+def test_an_uncompressed_photograph_reads_no_compression(photo):
+    from reasoniqa.features import jpeg_quantization
+
+    assert jpeg_quantization((photo * 255).astype(np.uint8)) == 0.0

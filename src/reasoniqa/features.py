@@ -10,10 +10,16 @@ README "Feature validation"):
 - blur: the energy of the finest band (image minus its sigma-1 Gaussian) relative to the next band
   (sigma 1 minus sigma 2), each less the share the measured noise puts there: blur empties the finest
   band first, noise fills it (0.55, 0.70 counting JPEG 2000's blur, vs 0.31 for skimage's blur_effect);
-- compression: non-zero high-frequency DCT coefficients on a grid shifted by 4 px relative to those on
-  JPEG's 8x8 grid: quantization zeroes them on its own grid only, smooth content and blur on both (0.60
-  vs 0.50 for a block-edge ratio);
-- exposure: mean luminance; contrast: RMS contrast; colour: Hasler-Süsstrunk (2003) colourfulness.
+- compression: how coarsely JPEG quantized the luminance: the strongest IJG (libjpeg) quality whose
+  quantization steps the 8x8 DCT coefficients sit on (jpeg_quantization). Quantization leaves each
+  coefficient on a lattice of its step, visible as blocking and ringing in proportion to the step; it
+  tracks the applied JPEG strength with Spearman 0.83 on synth_koniq's training split, where counting
+  the non-zero coefficients on JPEG's grid against a shifted one (experiments/feature_estimators.py: grid_zeros, the estimator before)
+  reached 0.68. An image a later distortion (noise, blur, a tone curve) re-rendered leaves the lattice,
+  and so does one resized after compression: it reads 0, "no compression". A camera's own tables are
+  read as the IJG quality whose steps they are multiples of;
+- exposure: mean luminance (median, log-mean, quantile and clipping measures and their fitted
+  combinations tracked no better: the content's own brightness dominates); contrast: RMS contrast; colour: Hasler-Süsstrunk (2003) colourfulness.
   Contrast and colour follow their distortion only weakly (Spearman about 0.2: a photograph's own
   contrast and colour vary more than the applied loss); they stay in the descriptions because they
   still carry quality (README "Descriptions and how far to trust them").
@@ -48,7 +54,7 @@ LEVELS = {
 QUANTILES = {
     "blur": [0.5, 0.75, 0.9],
     "noise": [0.5, 0.75, 0.9],
-    "compression": [0.5, 0.75, 0.9],
+    "compression": [0.2, 0.45, 0.7],  # among the compressed images (ABSENT_AT_ZERO)
     "exposure": [0.15, 0.85],
     "contrast": [0.2],
     "colour": [0.2, 0.8],
@@ -103,22 +109,51 @@ def band_blur(grey: np.ndarray, noise_sigma: float) -> float:
     return float(-np.log(fine / mid))
 
 
-def dct_grid_zeros(grey: np.ndarray) -> float:
-    """log(share of non-zero high-frequency 8x8 DCT coefficients on a grid shifted by 4 px / the same on
-    the grid from the top-left corner, JPEG's): |c| >= 1 on the 0-255 scale, u + v >= 4. A ratio, not a
-    difference: at the strongest compression the flattened image empties the shifted grid too."""
+# Annex K luminance quantization table of the JPEG standard, which libjpeg (Pillow's, most cameras' and
+# editors') scales by the quality setting.
+_JPEG_LUMA = np.array([
+    [16, 11, 10, 16, 24, 40, 51, 61], [12, 12, 14, 19, 26, 58, 60, 55], [14, 13, 16, 24, 40, 57, 69, 56],
+    [14, 17, 22, 29, 51, 87, 80, 62], [18, 22, 37, 56, 68, 109, 103, 77], [24, 35, 55, 64, 81, 104, 113, 92],
+    [49, 64, 78, 87, 103, 121, 120, 101], [72, 92, 95, 98, 112, 100, 103, 99]], dtype=float)
+_AC = np.add.outer(np.arange(8), np.arange(8)) > 0
+LATTICE_FIT = 0.3     # mean cos(2 pi c / step) over non-zero coefficients: ~0.8 on a JPEG's own steps
+                      # (rounding to 8 bits spreads them), ~0 off them; 0.3 chosen on the training split
+LATTICE_Z = 6.0       # and that mean 6 standard errors above chance (a cosine of a uniform phase: mean 0,
+                      # variance 1/2), since up to ~90 qualities are tried per image: at 2 standard errors
+                      # a heavily compressed image resized afterwards still "fitted" by chance
+MAX_BLOCKS = 4096     # a regular subset of a large image's blocks is evidence enough, and bounds the time
+
+
+def ijg_table(quality: int) -> np.ndarray:
+    """libjpeg's luminance quantization steps at `quality` (1-100)."""
+    scale = 5000 / quality if quality < 50 else 200 - 2 * quality
+    return np.clip(np.floor((_JPEG_LUMA * scale + 50) / 100), 1, 255)
+
+
+def jpeg_quantization(rgb: np.ndarray) -> float:
+    """1 - q/100 for the strongest IJG quality q whose steps the luminance's AC coefficients (8x8 DCT on
+    JPEG's grid, from the top-left corner) sit on; 0 when none fits with steps of 3 or more (uncompressed,
+    quality above about 87, or re-rendered after compression). A lattice of step Q also fits Q/2, Q/3:
+    searching from the coarsest steps down finds the step itself."""
     from scipy.fft import dctn
 
-    y = grey * 255.0 - 128.0
-    high = np.add.outer(np.arange(8), np.arange(8)) >= 4
-    nonzero = []
-    for off in (0, 4):
-        h, w = (y.shape[0] - off) // 8 * 8, (y.shape[1] - off) // 8 * 8
-        if h == 0 or w == 0:
-            return 0.0
-        blocks = y[off : off + h, off : off + w].reshape(h // 8, 8, w // 8, 8).transpose(0, 2, 1, 3)
-        nonzero.append(float(np.mean(np.abs(dctn(blocks, axes=(2, 3), norm="ortho")[..., high]) >= 1.0)))
-    return float(np.log((nonzero[1] + 1e-3) / (nonzero[0] + 1e-3)))
+    y = rgb[..., :3].astype(float) @ np.array([0.299, 0.587, 0.114]) - 128.0  # JPEG's (JFIF) luminance
+    h, w = y.shape[0] // 8 * 8, y.shape[1] // 8 * 8
+    if h == 0 or w == 0:
+        return 0.0
+    blocks = y[:h, :w].reshape(h // 8, 8, w // 8, 8).transpose(0, 2, 1, 3).reshape(-1, 8, 8)
+    blocks = blocks[:: max(1, len(blocks) // MAX_BLOCKS)]
+    coeffs = dctn(blocks, axes=(1, 2), norm="ortho")[:, _AC]
+    for quality in range(1, 101):
+        steps = ijg_table(quality)[_AC]
+        if steps.min() < 3:  # steps of 1 or 2 fit any image
+            break
+        nonzero = np.abs(coeffs) > steps / 2
+        if nonzero.any():
+            fit = np.cos(2 * np.pi * coeffs / steps)[nonzero].mean()
+            if fit > LATTICE_FIT and fit * np.sqrt(2 * nonzero.sum()) > LATTICE_Z:
+                return 1.0 - quality / 100
+    return 0.0
 
 
 def measure(rgb: np.ndarray) -> dict[str, float]:
@@ -130,7 +165,7 @@ def measure(rgb: np.ndarray) -> dict[str, float]:
     return {
         "blur": band_blur(grey, noise),
         "noise": noise,
-        "compression": dct_grid_zeros(grey),
+        "compression": jpeg_quantization(rgb),
         "exposure": float(grey.mean()),
         "contrast": float(grey.std()),
         "colour": colourfulness(rgb),
@@ -155,28 +190,29 @@ def level_quantiles(overrides: dict | None = None) -> dict[str, list[float]]:
 
 
 # Features whose value 0 means the property is absent: colourfulness 0 is a greyscale image (38 % of
-# synth_koniq's training images). Quantiles over that mass of zeros put the first cut at 0, and a value at a
+# synth_koniq's training images), compression 0 no JPEG quantization found (77 %). Quantiles over that mass of zeros put the first cut at 0, and a value at a
 # cut taking the level above, "muted" was never named (not even for a desaturated image). So their cuts are
 # placed among the images that have the property, and an image without it is in the lowest level.
-ABSENT_AT_ZERO = {"colour"}
+ABSENT_AT_ZERO = {"colour", "compression"}
 
 
 def calibrate(values, quantiles: dict | None = None) -> dict[str, list[float]]:
     """Level thresholds per feature from a DataFrame of training-split measurements, at `quantiles`
-    (overrides of QUANTILES); for ABSENT_AT_ZERO features, quantiles of the non-zero values."""
+    (overrides of QUANTILES); for ABSENT_AT_ZERO features, quantiles of the non-zero values. A training
+    split where such a feature is absent throughout (a greyscale collection; one stored uncompressed or
+    resized, so no JPEG lattice) gives no scale to cut: every image is put in its lowest level (empty_levels
+    then names the others, and calibrate_files logs them)."""
     qs = level_quantiles(quantiles)
 
-    def among(f):
+    def cuts(f):
         v = np.asarray(values[f], dtype=float)
-        if f not in ABSENT_AT_ZERO:
-            return v
-        if not (v > 0).any():
-            from reasoniqa import UserError
+        if f in ABSENT_AT_ZERO:
+            if not (v > 0).any():
+                return [float("inf")] * len(qs[f])
+            v = v[v > 0]
+        return [float(np.quantile(v, q)) for q in qs[f]]
 
-            raise UserError(f"calibrate: no training image has any {f} (all measure 0): its levels cannot be cut")
-        return v[v > 0]
-
-    return {f: [float(np.quantile(among(f), q)) for q in qs[f]] for f in FEATURES}
+    return {f: cuts(f) for f in FEATURES}
 
 
 def empty_levels(values, thresholds: dict) -> list[tuple[str, str]]:
