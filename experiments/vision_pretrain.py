@@ -29,7 +29,7 @@ def main() -> None:
     from reasoniqa.data.manifest import load_manifest
     from reasoniqa.features import FEATURES
     from reasoniqa.layout import Layout
-    from reasoniqa.model.load import load_base
+    from reasoniqa.model.load import load_base, save_model
     from reasoniqa.model.vision_pretrain import (image_inputs, pooled_image_tokens, pretrain_vision, rank_normal,
                                                  training_images)
     from reasoniqa.train import train
@@ -63,8 +63,7 @@ def main() -> None:
                                             for j, f in enumerate(FEATURES)}
         with tempfile.TemporaryDirectory() as tmp:
             tmp = Path(tmp)
-            model.save_pretrained(tmp / "base")
-            processor.save_pretrained(tmp / "base")
+            save_model(model, processor, tmp / "base", stamp=False)
             t = time.perf_counter()
             stats = train(copy.deepcopy(cfg), str(tmp / "base"), [records], 0, tmp / "ad", tmp / "ck", stage="stage1")
             row.update(stage1_steps=stats["steps"], stage1_train_s=round(time.perf_counter() - t, 1))

@@ -109,13 +109,11 @@ def merge_adapter(cfg: dict, base: str, adapter: str, out: str | Path) -> None:
     """Fold a LoRA adapter into its base and save the result as a plain model (stage 1 -> stage 2)."""
     from peft import PeftModel
 
-    from reasoniqa.model.load import load_base
+    from reasoniqa.model.load import load_base, save_model
 
     model, processor = load_base(base, cfg)
     merged = PeftModel.from_pretrained(model, adapter).merge_and_unload()
-    with atomic_dir(out) as tmp:
-        merged.save_pretrained(tmp)
-        processor.save_pretrained(tmp)
+    save_model(merged, processor, out)
 
 
 def _latest_checkpoint(ckpt_root: Path) -> Path | None:

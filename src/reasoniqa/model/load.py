@@ -60,3 +60,16 @@ def load_method_model(cfg: dict, base: str, adapter: str | None, attn: str | Non
 
         model = PeftModel.from_pretrained(model, adapter).eval()
     return model, processor
+
+
+def save_model(model, processor, out: str | Path, extra: dict | None = None, stamp: bool = True) -> None:
+    """`model` and `processor` with save_pretrained into `out`, atomically: a loader never finds a
+    half-written folder (a merged stage-1 model, a pretrained base). `extra`: JSON files written beside
+    them (file name -> object); `stamp`: the folder is a workflow output (reasoniqa.io.atomic_dir)."""
+    from reasoniqa.io import atomic_dir, write_json
+
+    with atomic_dir(out, stamp=stamp) as tmp:
+        model.save_pretrained(tmp)
+        processor.save_pretrained(tmp)
+        for name, obj in (extra or {}).items():
+            write_json(tmp / name, obj)

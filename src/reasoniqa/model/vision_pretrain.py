@@ -143,10 +143,7 @@ def training_images(data_dirs: list[str], feature_csvs: list[str]) -> tuple[list
 
 def pretrain_base(cfg: dict, base: str, data_dirs: list[str], feature_csvs: list[str], out: str | Path) -> dict:
     """`base` with its vision side pretrained (model.embedded.vision_pretrain), saved atomically to `out`."""
-    import json
-
-    from reasoniqa.io import atomic_dir
-    from reasoniqa.model.load import load_base
+    from reasoniqa.model.load import load_base, save_model
 
     if not enabled(cfg):
         raise UserError("pretrain-vision: the config asks for no vision pretraining (model.source 'embedded' "
@@ -155,9 +152,6 @@ def pretrain_base(cfg: dict, base: str, data_dirs: list[str], feature_csvs: list
     paths, values = training_images(data_dirs, feature_csvs)
     model, processor = load_base(base, cfg)
     stats, _ = pretrain_vision(model, processor, paths, rank_normal(values), spec, cfg["model"]["embedded"]["seed"])
-    with atomic_dir(out) as tmp:
-        model.save_pretrained(tmp)
-        processor.save_pretrained(tmp)
-        (tmp / "vision_pretrain.json").write_text(json.dumps(stats, indent=1) + "\n")
+    save_model(model, processor, out, extra={"vision_pretrain.json": stats})
     log.info("vision pretraining: %s", stats)
     return stats

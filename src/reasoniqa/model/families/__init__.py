@@ -30,14 +30,11 @@ class Family:
         and a random-init model at `cfg['model']['embedded']`'s sizes."""
         raise NotImplementedError
 
-    def build_tiny(self, cfg: dict, out) -> None:
-        """`build`, saved to `out` with save_pretrained (loads back through the Auto classes)."""
-        from pathlib import Path
+    def build_tiny(self, cfg: dict, out, stamp: bool = False) -> None:
+        """`build`, saved to `out` (loads back through the Auto classes; `stamp`: a workflow output)."""
+        from reasoniqa.model.load import save_model
 
-        model, processor = self.build(cfg)
-        Path(out).mkdir(parents=True, exist_ok=True)
-        model.save_pretrained(out)
-        processor.save_pretrained(out)
+        save_model(*self.build(cfg), out, stamp=stamp)
 
     def load_processor(self, source, trust_remote_code: bool):
         """AutoProcessor, as for any checkpoint; where it cannot build the family's processor (a video
