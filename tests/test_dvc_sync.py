@@ -38,7 +38,7 @@ def test_every_job_reruns_on_edits_of_the_config_sections_it_reads(site_dag):
 
     jobs, cfg = site_dag
     for job in jobs:
-        if job["rule"] != "all" and section_names(job["rule"], job["wildcards"]):
+        if job["rule"] != "all" and section_names(job["rule"], cfg, job["wildcards"]):
             assert job["params"].get("sections") == section_values(job["rule"], cfg, job["wildcards"]), job["rule"]
     assert any(j["rule"] == "calibrate" for j in jobs)
 
@@ -169,6 +169,26 @@ def test_every_tracked_param_is_set_in_the_file_dvc_reads_it_from(root, monkeypa
                 assert _sets(docs[path], key), (name, path, key)
                 seen.add((path, key))
     assert ("config/paper.yaml", "datasets.koniq") in seen and ("config/config.yaml", "prompts") in seen
+    # a real checkpoint's stages track its source, not the embedded model's sizes the base file carries
+    assert ("config/paper.yaml", "model.source") in seen
+    assert not {("config/config.yaml", "model"), ("config/config.yaml", "model.embedded")} & seen
+
+
+def test_the_embedded_model_s_sizes_rerun_the_embedded_tree_only(root):
+    """Editing model.embedded changes what a model step reads (Snakemake's params, DVC's, the training
+    fingerprint) for the embedded default, and nothing for a real checkpoint's config."""
+    import copy
+
+    from reasoniqa.config import load_config, model_section, section_hash
+    from reasoniqa.rule_config import section_values
+
+    for files, follows in ((["config/config.yaml"], True), (["config/config.yaml", "config/paper.yaml"], False)):
+        cfg = load_config([root / f for f in files])
+        edited = copy.deepcopy(cfg)
+        edited["model"]["embedded"]["text_layers"] += 1
+        for rule in ("build_model", "train_stage2", "score_split"):
+            assert (section_values(rule, cfg) != section_values(rule, edited)) == follows, (files, rule)
+        assert (section_hash(model_section(cfg)) != section_hash(model_section(edited))) == follows, files
 
 
 def test_a_params_change_behind_a_time_reason_is_not_taken_for_file_times():

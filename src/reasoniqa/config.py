@@ -140,6 +140,14 @@ def dataset_spec(cfg: dict, name: str, synthetic: bool) -> dict:
     return spec
 
 
+def model_section(cfg: dict) -> dict:
+    """The part of the `model` section a model step depends on: the embedded model's sizes
+    (model.embedded) only where that model is the source; a real checkpoint's results must not rerun when
+    they are edited (the base config carries them under every paper config)."""
+    model = cfg.get("model") or {}
+    return {k: v for k, v in model.items() if k != "embedded" or model.get("source") == "embedded"}
+
+
 def section_hash(*sections) -> str:
     """Stable hash of config sections, recorded next to artifacts they produced."""
     blob = json.dumps(sections, sort_keys=True, default=str).encode()

@@ -113,7 +113,10 @@ def stages_from_jobs(jobs: list[dict], configfiles: list[str]) -> dict:
     them: DVC reads a param from the file it names, and a key missing there is an error."""
     import yaml
 
+    from reasoniqa.config import load_config
+
     docs = [yaml.safe_load(Path(f).read_text()) or {} for f in configfiles]
+    merged = load_config(configfiles)
     folders = {d for job in jobs for d in job.get("directories", [])}
     stages = {}
     for job in sorted(jobs, key=lambda j: (j["rule"], sorted(j["outputs"]))):
@@ -124,7 +127,7 @@ def stages_from_jobs(jobs: list[dict], configfiles: list[str]) -> dict:
         entry = {"cmd": re.sub(r"\s+", " ", job["cmd"]).strip()}
         if job["inputs"]:
             entry["deps"] = sorted({stamp_path(f) if f in folders else f for f in job["inputs"]})
-        sections = section_names(rule, job.get("wildcards"))  # the table the rules' params use too
+        sections = section_names(rule, merged, job.get("wildcards"))  # the table the rules' params use too
         params = [{f: [s for s in sections if _sets(doc, s)]} for f, doc in zip(configfiles, docs)]
         params = [p for p in params if next(iter(p.values()))]
         if params:

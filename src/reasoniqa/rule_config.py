@@ -62,11 +62,18 @@ RULE_CONFIG["rate_measured_ladders"] = RULE_CONFIG["rate_measured_split"]
 SCHEDULING_ONLY = ("resources",)
 
 
-def section_names(rule: str, wildcards: dict | None = None) -> list[str]:
-    """The dotted config keys a job of `rule` reads (wildcards fill in `{dataset}`)."""
+def section_names(rule: str, config: dict, wildcards: dict | None = None) -> list[str]:
+    """The dotted config keys a job of `rule` reads (wildcards fill in `{dataset}`). `model` stays whole
+    for the embedded model; for a real checkpoint it is the keys of reasoniqa.config.model_section, which
+    leaves the embedded model's sizes out (DVC cannot track a section less one key)."""
+    from reasoniqa.config import model_section
+
     if rule not in RULE_CONFIG:
         raise UserError(f"rule {rule!r} has no entry in reasoniqa.rule_config.RULE_CONFIG")
-    return [name.format(**(wildcards or {})) for name in RULE_CONFIG[rule]]
+    model = model_section(config)
+    model_keys = ["model"] if "embedded" in model else [f"model.{k}" for k in sorted(model)]
+    names = [n for name in RULE_CONFIG[rule] for n in (model_keys if name == "model" else [name])]
+    return [name.format(**(wildcards or {})) for name in names]
 
 
 def section_values(rule: str, config: dict, wildcards: dict | None = None) -> dict:
@@ -76,7 +83,7 @@ def section_values(rule: str, config: dict, wildcards: dict | None = None) -> di
     import json
 
     values = {}
-    for name in section_names(rule, wildcards):
+    for name in section_names(rule, config, wildcards):
         node = config
         for part in name.split("."):
             node = node.get(part) if isinstance(node, dict) else None

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from reasoniqa import STAGES, UserError
-from reasoniqa.config import section_hash
+from reasoniqa.config import model_section, section_hash
 from reasoniqa.io import atomic_dir, read_jsonl, sha256_file, write_json
 
 log = logging.getLogger(__name__)
@@ -255,7 +255,7 @@ def train(cfg: dict, base: str, record_files: list[str], seed: int, out: str | P
         inputs["base_config"] = sha256_file(Path(base) / "config.json")
     if (Path(base) / "vision_pretrain.json").is_file():  # stage 0's weights follow its images, not config.json
         inputs["base_vision_pretrain"] = sha256_file(Path(base) / "vision_pretrain.json")
-    fingerprint = section_hash(cfg["train"], cfg["model"], cfg["levels"], cfg["prompts"], inputs, str(base),
+    fingerprint = section_hash(cfg["train"], model_section(cfg), cfg["levels"], cfg["prompts"], inputs, str(base),
                                seed, stage)
     start, losses = 0, []
     if (latest := _latest_checkpoint(ckpt_root)) is not None:
@@ -288,7 +288,7 @@ def train(cfg: dict, base: str, record_files: list[str], seed: int, out: str | P
         "trainable_parameters": run.trainable,
         "loss_first": losses[0],
         "loss_last_10_mean": float(np.mean(losses[-10:])),
-        "config_hash": section_hash(cfg["train"], cfg["model"], cfg["levels"], cfg["prompts"]),
+        "config_hash": section_hash(cfg["train"], model_section(cfg), cfg["levels"], cfg["prompts"]),
         "inputs": inputs,
         "base": str(base),
     }
