@@ -15,6 +15,7 @@ import json
 import numpy as np
 
 from common import ROOT
+from reasoniqa.data.distortions import to_uint8
 
 
 def candidates(rgb: np.ndarray) -> dict[str, float]:
@@ -31,6 +32,7 @@ def candidates(rgb: np.ndarray) -> dict[str, float]:
         "noise:sigma_grey": float(estimate_sigma(grey)),
         "compression:blockiness": blockiness(grey),
         "compression:jpeg_quantization": F.jpeg_quantization(rgb),
+        "blur:band_blur": F.band_blur(grey, F.chroma_noise(rgb)),
         "exposure:mean": float(grey.mean()),
         "contrast:std": float(grey.std()),
         "colour:hasler": F.colourfulness(rgb),
@@ -189,6 +191,44 @@ def _grid_zeros(img, grey) -> float:
     return float(np.log((nonzero[1] + 1e-3) / (nonzero[0] + 1e-3)))
 
 
+def _local_sharpness(img, grey):
+    """The band-ratio blur measure per neighbourhood (Gaussian window sigma 6), its median over the
+    image: blur is global, a photograph's smooth regions are not."""
+    from skimage.filters import gaussian
+
+    from reasoniqa import features as F
+
+    n = F.chroma_noise(to_uint8(img)) * F._LUMA_PER_CHROMA
+    g1, g2 = gaussian(grey, 1.0), gaussian(grey, 2.0)
+    fine = gaussian((grey - g1) ** 2, 6) - F._WHITE_FINE * n * n
+    mid = gaussian((g1 - g2) ** 2, 6) - F._WHITE_MID * n * n
+    return float(np.median(-np.log(np.maximum(fine, 1e-7) / np.maximum(mid, 1e-7))))
+
+
+def _spectral_ratio(img, grey):
+    """Windowed power spectrum: mean power at radial frequency 0.3-0.5 over 0.05-0.15 cycles/px, both
+    less the measured noise's flat share."""
+    from reasoniqa import features as F
+
+    h, w = grey.shape
+    win = np.outer(np.hanning(h), np.hanning(w))
+    power = np.abs(np.fft.fft2((grey - grey.mean()) * win)) ** 2 / (win ** 2).sum()
+    fy, fx = np.meshgrid(np.fft.fftfreq(h), np.fft.fftfreq(w), indexing="ij")
+    r = np.hypot(fy, fx)
+    n2 = (F.chroma_noise(to_uint8(img)) * F._LUMA_PER_CHROMA) ** 2
+    high, low = power[(r >= 0.3) & (r < 0.5)].mean() - n2, power[(r >= 0.05) & (r < 0.15)].mean() - n2
+    return float(-np.log(max(high, 1e-9) / max(low, 1e-9)))
+
+
+def _logit_mean(img, grey):
+    x = np.clip(grey, 1 / 255, 1 - 1 / 255)
+    return float(np.mean(np.log(x / (1 - x))))
+
+
+def _q10_plus_q90(img, grey):
+    return float(np.quantile(grey, 0.1) + np.quantile(grey, 0.9))
+
+
 def _median_lum(img, grey):
     return np.median(grey)
 
@@ -247,6 +287,8 @@ EXTRA = {
     "blur:blur_effect_median": _blur_effect_median, "blur:edge_width": _edge_width,
     "compression:dct_zero_ratio": _dct_zero_ratio, "compression:dct_lattice": _dct_lattice,
     "compression:blockiness_shifted": _blockiness_shifted, "compression:grid_zeros": _grid_zeros,
+    "blur:local_sharpness": _local_sharpness, "blur:spectral_ratio": _spectral_ratio,
+    "exposure:logit_mean": _logit_mean, "exposure:q10_plus_q90": _q10_plus_q90,
     "exposure:median": _median_lum, "exposure:log_mean": _log_mean, "exposure:clip_balance": _clip_balance,
     "exposure:mid_quantiles": _mid_quantiles,
     "contrast:range": _range, "contrast:local": _local_contrast, "contrast:std_over_range": _std_over_range,
@@ -276,14 +318,15 @@ def main() -> None:
             rows.append({"dataset": ds, "split": r.split, "name": r.name, "score": r.score, **candidates(np.asarray(load_image(r.path))),
                          **{f"truth:{f}": GROUND_TRUTH[f][1] * true_strength(applied, f) for f in GROUND_TRUTH}})
     data = pd.DataFrame(rows)
-    test = data[data["split"] == "test"]
+    test, train = data[data["split"] == "test"], data[data["split"] == "train"]  # train: synth_koniq's
     result = {}
     for col in [c for c in data.columns if ":" in c and not c.startswith("truth")]:
         feature = col.split(":")[0]
         rho = stats.spearmanr(test[col], test[f"truth:{feature}"]).statistic
+        rho_train = stats.spearmanr(train[col], train[f"truth:{feature}"]).statistic  # where choices are made
         per = {ds: float(stats.spearmanr(p[col], p[f"truth:{feature}"]).statistic) for ds, p in test.groupby("dataset")}
-        result[col] = {"srcc_all": float(rho), **per}
-        print(f"{col:32s} {rho:+.3f}  " + " ".join(f"{d[6:]} {v:+.2f}" for d, v in per.items()))
+        result[col] = {"srcc_train": float(rho_train), "srcc_test": float(rho), **per}
+        print(f"{col:32s} train {rho_train:+.3f} test {rho:+.3f}  " + " ".join(f"{d[6:]} {v:+.2f}" for d, v in per.items()))
     from pathlib import Path
 
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

@@ -4,7 +4,7 @@ A real base VLM (mPLUG-Owl2, LLaVA, Qwen-VL) arrives with a pretrained vision en
 random. Learning to see noise or compression through the language-model loss of stage 1 alone failed
 here, while the same tower with a direct objective learns noise in under a minute; stage 1 from that
 base names noise with balanced accuracy 0.70 instead of 0.47, compression 0.50 instead of 0.41 (chance
-0.25; docs/experiments/vision_pretrain.json, README "What it took for stage 1 to learn a degradation"
+0.25; measured with the compression estimator before jpeg_quantization; docs/experiments/vision_pretrain.json, README "What it took for stage 1 to learn a degradation"
 item 6). So the embedded base gets a short pretraining of its vision tower and projector: a linear head
 on the pooled image tokens the language model receives as its input regresses the six measured features
 (features.FEATURES) of the training datasets' training images (Qwen3-VL's deepstack features and
@@ -34,8 +34,8 @@ def enabled(cfg: dict) -> bool:
 
 def rank_normal(values: np.ndarray) -> np.ndarray:
     """Each column to normal scores of its ranks: the measurements are heavy-tailed (on synth_koniq's
-    training split blur reaches 8.3 standard deviations above its mean, compression 5.9), which a squared loss
-    on raw values would spend itself on."""
+    training split blur reaches 8.3 standard deviations above its mean), which a squared loss on raw
+    values would spend itself on; tied values (compression 0, no JPEG found, for 77 %) share one score."""
     from scipy.stats import norm, rankdata
 
     return norm.ppf((rankdata(values, axis=0) - 0.5) / len(values))
