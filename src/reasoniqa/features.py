@@ -14,12 +14,13 @@ README "Feature validation"):
   quantization steps the 8x8 DCT coefficients sit on (jpeg_quantization). Quantization leaves each
   coefficient on a lattice of its step, visible as blocking and ringing in proportion to the step; it
   tracks the applied JPEG strength with Spearman 0.83 on synth_koniq's training split, where counting
-  the non-zero coefficients on JPEG's grid against a shifted one (experiments/feature_estimators.py: grid_zeros, the estimator before)
-  reached 0.68. An image a later distortion (noise, blur, a tone curve) re-rendered leaves the lattice,
-  and so does one resized after compression: it reads 0, "no compression". A camera's own tables are
-  read as the IJG quality whose steps they are multiples of;
+  the non-zero coefficients on JPEG's grid against a shifted one (the estimator before: grid_zeros in
+  experiments/feature_estimators.py) reached 0.68. An image a later distortion (noise, blur, a tone
+  curve) re-rendered leaves the lattice, and so does one resized after compression: it reads 0, "no
+  compression". A camera's own tables are read as the IJG quality whose steps they are multiples of;
 - exposure: mean luminance (median, log-mean, quantile and clipping measures and their fitted
-  combinations tracked no better: the content's own brightness dominates); contrast: RMS contrast; colour: Hasler-Süsstrunk (2003) colourfulness.
+  combinations tracked no better: the content's own brightness dominates); contrast: RMS contrast;
+  colour: Hasler-Süsstrunk (2003) colourfulness.
   Contrast and colour follow their distortion only weakly (Spearman about 0.2: a photograph's own
   contrast and colour vary more than the applied loss); they stay in the descriptions because they
   still carry quality (README "Descriptions and how far to trust them").
@@ -190,9 +191,10 @@ def level_quantiles(overrides: dict | None = None) -> dict[str, list[float]]:
 
 
 # Features whose value 0 means the property is absent: colourfulness 0 is a greyscale image (38 % of
-# synth_koniq's training images), compression 0 no JPEG quantization found (77 %). Quantiles over that mass of zeros put the first cut at 0, and a value at a
-# cut taking the level above, "muted" was never named (not even for a desaturated image). So their cuts are
-# placed among the images that have the property, and an image without it is in the lowest level.
+# synth_koniq's training images), compression 0 no JPEG quantization found (77 %). Quantiles over that
+# mass of zeros put the first cut at 0, and a value at a cut taking the level above, "muted" was never
+# named (not even for a desaturated image). So their cuts are placed among the images that have the
+# property, and an image without it is in the lowest level.
 ABSENT_AT_ZERO = {"colour", "compression"}
 
 
