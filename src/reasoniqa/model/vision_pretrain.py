@@ -6,7 +6,8 @@ here, while the same tower with a direct objective learns noise in under a minut
 base names noise with balanced accuracy 0.70 instead of 0.47, compression 0.50 instead of 0.41 (chance
 0.25; compression then measured by the estimator before jpeg_quantization;
 docs/experiments/vision_pretrain.json, README "What it took for stage 1 to learn a degradation" item 6).
-So the embedded base gets a short pretraining of its vision tower and projector: a linear head on the pooled image tokens the language model receives as its input regresses the six measured features
+So the embedded base gets a short pretraining of its vision tower and projector: a linear head on the
+pooled image tokens the language model receives as its input regresses the six measured features
 (features.FEATURES) of the training datasets' training images (Qwen3-VL's deepstack features and
 LLaVA-OneVision's image_newline, which reach the language model another way, stay as built). The head is
 dropped; every method then starts from this base, as every method of the paper starts from one pretrained
