@@ -67,7 +67,7 @@ def larger_stand_ins(size: int, cuts: list[float]) -> dict:
     from reasoniqa.tables.ceiling import CEILING, ceiling_table
 
     cfg = load_config([ROOT / "config/config.yaml"])
-    quantiles = {f: cuts for f in ("blur", "noise", "compression")}
+    quantiles = {f: cuts for f in ("blur", "noise")}  # compression: its own cuts among compressed images
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         for d in STAND_INS:
@@ -89,7 +89,7 @@ def main() -> None:
     ap.add_argument("--resources", default=str(ROOT / "resources"))
     ap.add_argument("--size", type=int, help="also re-make the stand-ins at this size (minutes)")
     ap.add_argument("--cuts", type=float, nargs=3, default=[0.75, 0.85, 0.93],
-                    help="level cuts of blur, noise and compression for --size")
+                    help="level cuts of blur and noise for --size")
     args = ap.parse_args()
     out = {"applied_instead_of_measured": replaced_features(args.resources, args.results)}
     if args.size:

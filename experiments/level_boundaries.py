@@ -23,6 +23,8 @@ CANDIDATES = {
     "degradation": [[0.5, 0.75, 0.9], [0.6, 0.8, 0.92], [0.7, 0.8, 0.9], [0.75, 0.85, 0.93], [0.8, 0.9, 0.95],
                     [0.85, 0.9, 0.95]],
     "exposure": [[0.15, 0.85], [0.15, 0.8], [0.2, 0.8], [0.25, 0.85], [0.3, 0.9]],
+    # compression is cut among the compressed images (features.ABSENT_AT_ZERO): "none" is mostly the others
+    "compression": [[0.2, 0.45, 0.7], [0.25, 0.5, 0.75], [0.35, 0.6, 0.8], [0.5, 0.75, 0.9]],
 }
 
 
@@ -36,10 +38,14 @@ def strengths(resources: str, results: str, dataset: str, split: str):
     return measured, pd.DataFrame(applied, columns=FEATURES)
 
 
-def level_srcc(values, strength, calibration_values, quantiles, sign: int) -> float:
+def level_srcc(values, strength, calibration_values, quantiles, sign: int, feature: str) -> float:
+    import pandas as pd
     from scipy import stats
 
-    thresholds = [float(np.quantile(calibration_values, q)) for q in quantiles]
+    from reasoniqa.features import FEATURES, calibrate
+
+    # the workflow's own cutting (compression among the images with a JPEG quantization found)
+    thresholds = calibrate(pd.DataFrame({f: calibration_values for f in FEATURES}), {feature: quantiles})[feature]
     return float(stats.spearmanr(np.searchsorted(thresholds, values, side="right"), sign * strength).statistic)
 
 
@@ -61,10 +67,10 @@ def main() -> None:
     for feature in ("blur", "noise", "compression", "exposure"):
         sign = GROUND_TRUTH[feature][1]
         rows = []
-        for q in CANDIDATES["exposure" if feature == "exposure" else "degradation"]:
+        for q in CANDIDATES.get(feature, CANDIDATES["degradation"]):
             rows.append({"quantiles": q,
-                         "train_srcc": level_srcc(train_f[feature], train_s[feature], train_f[feature], q, sign),
-                         "test_srcc": level_srcc(test_f[feature], test_s[feature], train_f[feature], q, sign)})
+                         "train_srcc": level_srcc(train_f[feature], train_s[feature], train_f[feature], q, sign, feature),
+                         "test_srcc": level_srcc(test_f[feature], test_s[feature], train_f[feature], q, sign, feature)})
         best = max(rows, key=lambda r: r["train_srcc"])
         out[feature] = {"train_share_with_distortion": float((train_s[feature] != 0).mean()),
                         "chosen_on_train": best["quantiles"], "candidates": rows}
@@ -72,12 +78,13 @@ def main() -> None:
         for r in rows:
             mark = "  <- best on train" if r is best else ""
             print(f"  {str(r['quantiles']):22s} train {r['train_srcc']:.3f}  test {r['test_srcc']:.3f}{mark}")
-    # blur, noise and compression share their four level names, hence one set of boundaries: the best
-    # mean over the three on the training split
+    # blur and noise share their four level names and are cut over all images, hence one set of
+    # boundaries: the best mean over the two on the training split (compression is cut among the
+    # compressed images, features.ABSENT_AT_ZERO: its own set above)
     shared = max(CANDIDATES["degradation"], key=lambda q: np.mean(
-        [next(r["train_srcc"] for r in out[f]["candidates"] if r["quantiles"] == q) for f in ("blur", "noise", "compression")]))
+        [next(r["train_srcc"] for r in out[f]["candidates"] if r["quantiles"] == q) for f in ("blur", "noise")]))
     out["degradations_chosen_on_train"] = shared
-    print("blur, noise, compression together: best mean on train", shared)
+    print("blur and noise together: best mean on train", shared)
     write_result(args.results, "level_boundaries", out)
 
 

@@ -179,8 +179,9 @@ def test_the_embedded_model_s_sizes_rerun_the_embedded_tree_only(root):
     fingerprint) for the embedded default, and nothing for a real checkpoint's config."""
     import copy
 
-    from reasoniqa.config import load_config, model_section, section_hash
+    from reasoniqa.config import load_config, section_hash
     from reasoniqa.rule_config import section_values
+    from reasoniqa.train import trained_sections
 
     for files, follows in ((["config/config.yaml"], True), (["config/config.yaml", "config/paper.yaml"], False)):
         cfg = load_config([root / f for f in files])
@@ -188,7 +189,7 @@ def test_the_embedded_model_s_sizes_rerun_the_embedded_tree_only(root):
         edited["model"]["embedded"]["text_layers"] += 1
         for rule in ("build_model", "train_stage2", "score_split"):
             assert (section_values(rule, cfg) != section_values(rule, edited)) == follows, (files, rule)
-        assert (section_hash(model_section(cfg)) != section_hash(model_section(edited))) == follows, files
+        assert (section_hash(*trained_sections(cfg)) != section_hash(*trained_sections(edited))) == follows, files
 
 
 def test_a_params_change_behind_a_time_reason_is_not_taken_for_file_times():

@@ -105,6 +105,12 @@ def lora_config(cfg: dict, modules_to_save: list[str]):
     )
 
 
+def trained_sections(cfg: dict) -> tuple:
+    """The config a trained adapter depends on (its fingerprint and recorded hash): the embedded model's
+    sizes only where that model is the source (reasoniqa.config.model_section)."""
+    return cfg["train"], model_section(cfg), cfg["levels"], cfg["prompts"]
+
+
 def merge_adapter(cfg: dict, base: str, adapter: str, out: str | Path) -> None:
     """Fold a LoRA adapter into its base and save the result as a plain model (stage 1 -> stage 2)."""
     from peft import PeftModel
@@ -255,7 +261,7 @@ def train(cfg: dict, base: str, record_files: list[str], seed: int, out: str | P
         inputs["base_config"] = sha256_file(Path(base) / "config.json")
     if (Path(base) / "vision_pretrain.json").is_file():  # stage 0's weights follow its images, not config.json
         inputs["base_vision_pretrain"] = sha256_file(Path(base) / "vision_pretrain.json")
-    fingerprint = section_hash(cfg["train"], model_section(cfg), cfg["levels"], cfg["prompts"], inputs, str(base),
+    fingerprint = section_hash(*trained_sections(cfg), inputs, str(base),
                                seed, stage)
     start, losses = 0, []
     if (latest := _latest_checkpoint(ckpt_root)) is not None:
@@ -288,7 +294,7 @@ def train(cfg: dict, base: str, record_files: list[str], seed: int, out: str | P
         "trainable_parameters": run.trainable,
         "loss_first": losses[0],
         "loss_last_10_mean": float(np.mean(losses[-10:])),
-        "config_hash": section_hash(cfg["train"], model_section(cfg), cfg["levels"], cfg["prompts"]),
+        "config_hash": section_hash(*trained_sections(cfg)),
         "inputs": inputs,
         "base": str(base),
     }
