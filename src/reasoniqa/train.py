@@ -261,8 +261,7 @@ def train(cfg: dict, base: str, record_files: list[str], seed: int, out: str | P
         inputs["base_config"] = sha256_file(Path(base) / "config.json")
     if (Path(base) / "vision_pretrain.json").is_file():  # stage 0's weights follow its images, not config.json
         inputs["base_vision_pretrain"] = sha256_file(Path(base) / "vision_pretrain.json")
-    fingerprint = section_hash(*trained_sections(cfg), inputs, str(base),
-                               seed, stage)
+    fingerprint = section_hash(*trained_sections(cfg), inputs, str(base), seed, stage)
     start, losses = 0, []
     if (latest := _latest_checkpoint(ckpt_root)) is not None:
         if _checkpoint_matches(latest, fingerprint):
