@@ -39,13 +39,12 @@ def strengths(resources: str, results: str, dataset: str, split: str):
 
 
 def level_srcc(values, strength, calibration_values, quantiles, sign: int, feature: str) -> float:
-    import pandas as pd
     from scipy import stats
 
-    from reasoniqa.features import FEATURES, calibrate
+    from reasoniqa.features import feature_cuts
 
     # the workflow's own cutting (compression among the images with a JPEG quantization found)
-    thresholds = calibrate(pd.DataFrame({f: calibration_values for f in FEATURES}), {feature: quantiles})[feature]
+    thresholds = feature_cuts(calibration_values, feature, quantiles)
     return float(stats.spearmanr(np.searchsorted(thresholds, values, side="right"), sign * strength).statistic)
 
 

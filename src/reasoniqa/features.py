@@ -208,23 +208,25 @@ def level_quantiles(overrides: dict | None = None) -> dict[str, list[float]]:
 ABSENT_AT_ZERO = {"colour", "compression"}
 
 
+def feature_cuts(values, feature: str, quantiles: list[float]) -> list[float]:
+    """One feature's level thresholds: `quantiles` of its training-split `values`; for ABSENT_AT_ZERO
+    features, of the non-zero values. A training split where such a feature is absent throughout (a
+    greyscale collection; one stored uncompressed or resized, so no JPEG lattice) gives no scale to cut:
+    every image is put in its lowest level (empty_levels then names the others, and calibrate_files logs
+    them)."""
+    v = np.asarray(values, dtype=float)
+    if feature in ABSENT_AT_ZERO:
+        if not (v > 0).any():
+            return [float("inf")] * len(quantiles)
+        v = v[v > 0]
+    return [float(np.quantile(v, q)) for q in quantiles]
+
+
 def calibrate(values, quantiles: dict | None = None) -> dict[str, list[float]]:
-    """Level thresholds per feature from a DataFrame of training-split measurements, at `quantiles`
-    (overrides of QUANTILES); for ABSENT_AT_ZERO features, quantiles of the non-zero values. A training
-    split where such a feature is absent throughout (a greyscale collection; one stored uncompressed or
-    resized, so no JPEG lattice) gives no scale to cut: every image is put in its lowest level (empty_levels
-    then names the others, and calibrate_files logs them)."""
+    """Level thresholds per feature (feature_cuts) from a DataFrame of training-split measurements, at
+    `quantiles` (overrides of QUANTILES)."""
     qs = level_quantiles(quantiles)
-
-    def cuts(f):
-        v = np.asarray(values[f], dtype=float)
-        if f in ABSENT_AT_ZERO:
-            if not (v > 0).any():
-                return [float("inf")] * len(qs[f])
-            v = v[v > 0]
-        return [float(np.quantile(v, q)) for q in qs[f]]
-
-    return {f: cuts(f) for f in FEATURES}
+    return {f: feature_cuts(values[f], f, qs[f]) for f in FEATURES}
 
 
 def empty_levels(values, thresholds: dict) -> list[tuple[str, str]]:
