@@ -35,7 +35,7 @@ def candidates(rgb: np.ndarray) -> dict[str, float]:
         "blur:band_blur": F.band_blur(grey, F.chroma_noise(rgb)),
         "exposure:mean": float(grey.mean()),
         "contrast:std": float(grey.std()),
-        "colour:hasler": F.colourfulness(rgb),
+        "colour:hasler_smoothed": F.colourfulness(rgb),
     }
     for name, fn in EXTRA.items():
         out[name] = float(fn(img, grey))
@@ -260,6 +260,13 @@ def _std_over_range(img, grey):
     return grey.std() / (min(grey.mean(), 1 - grey.mean()) + 1e-3)
 
 
+def _hasler_unsmoothed(img, grey):
+    """Hasler-Süsstrunk on the pixels themselves (the workflow's before CHROMA_SIGMA): noise reads as colour."""
+    r, g, b = (img[..., i] * 255 for i in range(3))
+    rg, yb = r - g, 0.5 * (r + g) - b
+    return np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean())
+
+
 def _sat_mean(img, grey):
     from skimage.color import rgb2hsv
 
@@ -292,7 +299,8 @@ EXTRA = {
     "exposure:median": _median_lum, "exposure:log_mean": _log_mean, "exposure:clip_balance": _clip_balance,
     "exposure:mid_quantiles": _mid_quantiles,
     "contrast:range": _range, "contrast:local": _local_contrast, "contrast:std_over_range": _std_over_range,
-    "colour:sat_mean": _sat_mean, "colour:chroma_rel": _chroma_rel, "colour:chroma_q90": _chroma_q90,
+    "colour:hasler_unsmoothed": _hasler_unsmoothed, "colour:sat_mean": _sat_mean, "colour:chroma_rel": _chroma_rel,
+    "colour:chroma_q90": _chroma_q90,
 }
 
 
@@ -326,6 +334,8 @@ def main() -> None:
         rho_train = stats.spearmanr(train[col], train[f"truth:{feature}"]).statistic  # where choices are made
         per = {ds: float(stats.spearmanr(p[col], p[f"truth:{feature}"]).statistic) for ds, p in test.groupby("dataset")}
         result[col] = {"srcc_train": float(rho_train), "srcc_test": float(rho), **per}
+        if feature == "colour":  # the confound a colour measure must not carry: noise read as colour
+            result[col]["srcc_train_vs_noise"] = float(stats.spearmanr(train[col], train["truth:noise"]).statistic)
         print(f"{col:32s} train {rho_train:+.3f} test {rho:+.3f}  " + " ".join(f"{d[6:]} {v:+.2f}" for d, v in per.items()))
     from pathlib import Path
 

@@ -148,6 +148,22 @@ def test_each_estimator_tracks_its_distortion(photo, distortion, feature, direct
     assert np.all(np.diff(values) * direction > 0), values
 
 
+def test_pixel_noise_is_not_read_as_colour(photo):
+    """Noise independent per channel is chroma: unsmoothed, a noisy greyscale photograph read about as
+    colourful as the colour photograph itself, and "vivid" meant "noisy". Read at CHROMA_SIGMA, the noisy
+    greyscale photograph stays far below the colour one, and noise moves the colour photograph little."""
+    from reasoniqa.features import colourfulness
+
+    rng = np.random.default_rng(0)
+    grey = photo.mean(axis=-1, keepdims=True).repeat(3, axis=-1)
+    as_uint8 = lambda img: (np.clip(img, 0, 1) * 255).astype(np.uint8)
+    noisy_grey = colourfulness(as_uint8(apply(grey, {"noise": 0.5}, rng)))
+    colour, noisy_colour = colourfulness(as_uint8(photo)), colourfulness(as_uint8(apply(photo, {"noise": 0.5}, rng)))
+    assert colourfulness(as_uint8(grey)) == 0.0
+    assert noisy_grey < 0.25 * colour, (noisy_grey, colour)
+    assert abs(noisy_colour - colour) < 0.1 * colour, (noisy_colour, colour)
+
+
 def test_features_measured_in_parallel_equal_one_process(tmp_path, test_cfg):
     from reasoniqa.data.synth import synthesize
     from reasoniqa.labels import measure_dataset
