@@ -139,22 +139,19 @@ MAX_BLOCKS = 1024     # evenly spread blocks of a large image are evidence enoug
 
 
 def ijg_table(quality: int) -> np.ndarray:
-    """The IJG luminance quantization steps at `quality` (1-100). libjpeg divides 5000 by the quality in
-    integers; this exact division gives a step one larger in some entries at some qualities below 50 (23
-    entries at 30): the fit tolerates it (see jpeg_quantization), and the stand-ins' levels were made with
-    it, so it stays until the next full run."""
-    scale = 5000 / quality if quality < 50 else 200 - 2 * quality
+    """The IJG luminance quantization steps at `quality` (1-100), as libjpeg scales them (an integer
+    division of 5000 by the quality below 50)."""
+    scale = 5000 // quality if quality < 50 else 200 - 2 * quality
     return np.clip(np.floor((_JPEG_LUMA * scale + 50) / 100), 1, 255)
 
 
 def jpeg_quantization(rgb: np.ndarray) -> float:
-    """1 - q/100 for the strongest IJG quality q whose steps the luminance's AC coefficients (8x8 DCT on
-    JPEG's grid, from the top-left corner) sit on; 0 when none fits with steps of 3 or more (uncompressed,
+    """1 - q/100 for the IJG quality q whose steps the luminance's AC coefficients (8x8 DCT on JPEG's
+    grid, from the top-left corner) sit on; 0 when none fits with steps of 3 or more (uncompressed,
     quality above about 87, or re-rendered after compression). A lattice of step Q also fits Q/2, Q/3, so
-    the search runs from the coarsest steps down; steps up to about a fifth coarser than the true ones
-    still fit most coefficients (those at one step), so the reading is the saved quality or a few points
-    below it (2-4 on a test photograph saved at 10-85), monotone in the quality. Taking the quality where
-    the fit peaks would remove that offset: not done, since the stand-ins' levels were measured this way."""
+    the search runs from the coarsest steps down, and steps up to about a fifth coarser than the true ones
+    still fit most coefficients (those at one step): of the first qualities that fit, the one that fits
+    best is read (the saved quality: a test photograph saved at 5-75 reads exactly that)."""
     from scipy.fft import dctn
 
     if rgb.ndim == 2:  # greyscale: its own luminance
@@ -167,16 +164,19 @@ def jpeg_quantization(rgb: np.ndarray) -> float:
     if len(blocks) > MAX_BLOCKS:
         blocks = blocks[np.linspace(0, len(blocks) - 1, MAX_BLOCKS).round().astype(int)]
     coeffs = dctn(blocks, axes=(1, 2), norm="ortho")[:, _AC]
+    best, best_fit = None, 0.0  # the best-fitting quality of the first run of qualities that fit
     for quality in range(1, 101):
         steps = ijg_table(quality)[_AC]
         if steps.min() < 3:  # steps of 1 or 2 fit any image
             break
         nonzero = np.abs(coeffs) > steps / 2
-        if nonzero.any():
-            fit = np.cos(2 * np.pi * coeffs / steps)[nonzero].mean()
-            if fit > LATTICE_FIT and fit * np.sqrt(2 * nonzero.sum()) > LATTICE_Z:
-                return 1.0 - quality / 100
-    return 0.0
+        fit = np.cos(2 * np.pi * coeffs / steps)[nonzero].mean() if nonzero.any() else 0.0
+        if fit > LATTICE_FIT and fit * np.sqrt(2 * nonzero.sum()) > LATTICE_Z:
+            if fit > best_fit:
+                best, best_fit = quality, fit
+        elif best is not None:  # the run is over: finer lattices (Q/2, ...) fit again further on
+            break
+    return 0.0 if best is None else 1.0 - best / 100
 
 
 def measure(rgb: np.ndarray) -> dict[str, float]:
