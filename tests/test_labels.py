@@ -197,6 +197,22 @@ def test_jpeg_quantization_reads_the_quality_a_photograph_was_saved_at(photo):
         assert jpeg_quantization(resized) == 0.0, q
 
 
+def test_ijg_table_is_the_table_libjpeg_writes_at_every_quality():
+    """The lattice the compression estimator fits is the one a JPEG file carries (Pillow reads it back)."""
+    import io
+
+    from PIL import Image
+
+    from reasoniqa.features import ijg_table
+
+    img = Image.fromarray(np.zeros((16, 16, 3), np.uint8))
+    for quality in range(1, 101):
+        buf = io.BytesIO()
+        img.save(buf, format="JPEG", quality=quality)
+        written = np.array(Image.open(io.BytesIO(buf.getvalue())).quantization[0]).reshape(8, 8)
+        np.testing.assert_array_equal(written, ijg_table(quality), err_msg=f"quality {quality}")
+
+
 def test_an_uncompressed_photograph_reads_no_compression(photo):
     from reasoniqa.features import jpeg_quantization
 
