@@ -154,9 +154,11 @@ def test_pixel_noise_is_not_read_as_colour(photo):
     greyscale photograph stays far below the colour one, and noise moves the colour photograph little."""
     from reasoniqa.features import colourfulness
 
+    def as_uint8(img):
+        return (np.clip(img, 0, 1) * 255).astype(np.uint8)
+
     rng = np.random.default_rng(0)
     grey = photo.mean(axis=-1, keepdims=True).repeat(3, axis=-1)
-    as_uint8 = lambda img: (np.clip(img, 0, 1) * 255).astype(np.uint8)
     noisy_grey = colourfulness(as_uint8(apply(grey, {"noise": 0.5}, rng)))
     colour, noisy_colour = colourfulness(as_uint8(photo)), colourfulness(as_uint8(apply(photo, {"noise": 0.5}, rng)))
     assert colourfulness(as_uint8(grey)) == 0.0

@@ -65,9 +65,10 @@ QUANTILES = {
 
 # Colour is read from the chroma at a scale coarser than a pixel: the eye's chroma acuity is low (why
 # JPEG subsamples it), and per-pixel noise, independent per channel, is chroma too. Unsmoothed, a noisy
-# greyscale photograph read as colourful as a colour one (median 19 vs 37 on synth_koniq's training
-# split), so "vivid" stood for "noisy" and a rater learned that desaturating an image improves it.
-CHROMA_SIGMA = 2.0  # px: noise gone (grey+noise median 3.7), colour kept (colour photographs 34)
+# greyscale photograph read about as colourful as a colour one, so "vivid" stood for "noisy": on
+# synth_koniq's training split colourfulness followed the applied noise with Spearman 0.42, smoothed
+# 0.27 (docs/experiments/feature_estimators.json, srcc_train_vs_noise).
+CHROMA_SIGMA = 2.0  # px
 
 
 def colourfulness(rgb: np.ndarray) -> float:
