@@ -188,11 +188,17 @@ def test_jpeg_quantization_reads_the_quality_a_photograph_was_saved_at(photo):
         Image.fromarray(img).save(buf, format="JPEG", quality=quality)
         return np.asarray(Image.open(buf).convert("RGB"))
 
-    # the quality itself, not a coarser one that still fits (50 and 51 share their steps but one)
+    # the quality itself, not a coarser lattice that still fits (51's steps are within 2 units of 50's)
     qualities = [5, 10, 20, 30, 40, 50, 75]
     read = [jpeg_quantization(saved((photo * 255).astype(np.uint8), q)) for q in qualities]
     assert np.allclose(read, [1 - q / 100 for q in qualities], atol=0.011), read
     assert all(np.diff(read) < 0), read
+    # other photographs, where a lattice about twice as coarse fits first (read 9 and 14 for 20 and 30)
+    from skimage import data
+
+    for other in (data.chelsea(), data.coffee(), np.stack([data.camera()] * 3, axis=-1)):
+        read = [jpeg_quantization(saved(other, q)) for q in (20, 30)]
+        assert np.allclose(read, [0.8, 0.7], atol=0.011), read
     # resampled after compression, the 8x8 lattice is gone: no compression is read, whatever the quality
     for q in qualities:
         resized = np.asarray(Image.fromarray(saved((photo * 255).astype(np.uint8), q)).resize((224, 224), Image.BICUBIC))

@@ -10,8 +10,8 @@ README "Feature validation"):
 - blur: the energy of the finest band (image minus its sigma-1 Gaussian) relative to the next band
   (sigma 1 minus sigma 2), each less the share the measured noise puts there: blur empties the finest
   band first, noise fills it (0.55, 0.70 counting JPEG 2000's blur, vs 0.31 for skimage's blur_effect);
-- compression: how coarsely JPEG quantized the luminance: the strongest IJG (libjpeg) quality whose
-  quantization steps the 8x8 DCT coefficients sit on (jpeg_quantization). Quantization leaves each
+- compression: how coarsely JPEG quantized the luminance: the IJG (libjpeg) quality whose quantization
+  steps the 8x8 DCT coefficients sit on best (jpeg_quantization). Quantization leaves each
   coefficient on a lattice of its step, visible as blocking and ringing in proportion to the step; it
   tracks the applied JPEG strength with Spearman 0.83 on synth_koniq's training split, where counting
   the non-zero coefficients on JPEG's grid against a shifted one (the estimator before: grid_zeros in
@@ -22,7 +22,7 @@ README "Feature validation"):
   combinations tracked no better: the content's own brightness dominates); contrast: RMS contrast;
   colour: Hasler-Süsstrunk (2003) colourfulness of the chroma smoothed over a few pixels (colourfulness,
   CHROMA_SIGMA: pixel noise is chroma too, and made noisy greyscale images "vivid").
-  Contrast and colour follow their distortion only weakly (Spearman about 0.2: a photograph's own
+  Contrast and colour follow their distortion only weakly (Spearman 0.1-0.2: a photograph's own
   contrast and colour vary more than the applied loss); they stay in the descriptions because they
   still carry quality (README "Descriptions and how far to trust them").
 The noise estimator fits noise independent per colour channel, as the stand-ins' (and LIVE's, CSIQ's)
@@ -65,7 +65,7 @@ QUANTILES = {
 
 # Colour is read from the chroma at a scale coarser than a pixel: the eye's chroma acuity is low (why
 # JPEG subsamples it), and per-pixel noise, independent per channel, is chroma too. Unsmoothed, a noisy
-# greyscale photograph read about as colourful as a colour one, so "vivid" stood for "noisy": on
+# greyscale photograph read half as colourful as a colour one or more, so "vivid" stood for "noisy": on
 # synth_koniq's training split colourfulness followed the applied noise with Spearman 0.42, smoothed
 # 0.27 (docs/experiments/feature_estimators.json, srcc_train_vs_noise).
 CHROMA_SIGMA = 2.0  # px
@@ -76,6 +76,8 @@ def colourfulness(rgb: np.ndarray) -> float:
     CHROMA_SIGMA pixels (its colour, not its pixel noise)."""
     from scipy.ndimage import gaussian_filter
 
+    if rgb.ndim == 2:  # greyscale: no colour (as jpeg_quantization, a 2-D image is accepted)
+        return 0.0
     smooth = gaussian_filter(rgb[..., :3].astype(float), sigma=(CHROMA_SIGMA, CHROMA_SIGMA, 0))
     r, g, b = (smooth[..., i] for i in range(3))
     rg, yb = r - g, 0.5 * (r + g) - b
@@ -148,11 +150,13 @@ def ijg_table(quality: int) -> np.ndarray:
 
 def jpeg_quantization(rgb: np.ndarray) -> float:
     """1 - q/100 for the IJG quality q whose steps the luminance's AC coefficients (8x8 DCT on JPEG's
-    grid, from the top-left corner) sit on; 0 when none fits with steps of 3 or more (uncompressed,
-    quality above about 87, or re-rendered after compression). A lattice of step Q also fits Q/2, Q/3, so
-    the search runs from the coarsest steps down, and steps up to about a fifth coarser than the true ones
-    still fit most coefficients (those at one step): of the first qualities that fit, the one that fits
-    best is read (the saved quality: a test photograph saved at 5-75 reads exactly that)."""
+    grid, from the top-left corner) sit on best; 0 when none fits with steps of 3 or more (uncompressed,
+    quality above about 87, or re-rendered after compression). Several lattices fit a JPEG: steps a little
+    coarser than the saved ones (the coefficients one step from zero still fit), about twice as coarse
+    (only the larger coefficients left, a weak fit) and half as fine (Q/2 holds every multiple of Q, but
+    the 8-bit rounding spreads the coefficients further relative to it). The saved steps fit best, so the
+    quality of the best fit is read: saved at 5-85, six photographs read their quality to within 1,
+    where the first quality that fits read 9 or 14 for 20 or 30 on five of them."""
     from scipy.fft import dctn
 
     if rgb.ndim == 2:  # greyscale: its own luminance
@@ -165,18 +169,17 @@ def jpeg_quantization(rgb: np.ndarray) -> float:
     if len(blocks) > MAX_BLOCKS:
         blocks = blocks[np.linspace(0, len(blocks) - 1, MAX_BLOCKS).round().astype(int)]
     coeffs = dctn(blocks, axes=(1, 2), norm="ortho")[:, _AC]
-    best, best_fit = None, 0.0  # the best-fitting quality of the first run of qualities that fit
+    best, best_fit = None, 0.0  # the best-fitting quality among those that fit
     for quality in range(1, 101):
         steps = ijg_table(quality)[_AC]
         if steps.min() < 3:  # steps of 1 or 2 fit any image
             break
         nonzero = np.abs(coeffs) > steps / 2
-        fit = np.cos(2 * np.pi * coeffs / steps)[nonzero].mean() if nonzero.any() else 0.0
-        if fit > LATTICE_FIT and fit * np.sqrt(2 * nonzero.sum()) > LATTICE_Z:
-            if fit > best_fit:
-                best, best_fit = quality, fit
-        elif best is not None:  # the run is over: finer lattices (Q/2, ...) fit again further on
-            break
+        if not nonzero.any():
+            continue
+        fit = np.cos(2 * np.pi * coeffs / steps)[nonzero].mean()
+        if fit > LATTICE_FIT and fit * np.sqrt(2 * nonzero.sum()) > LATTICE_Z and fit > best_fit:
+            best, best_fit = quality, fit
     return 0.0 if best is None else 1.0 - best / 100
 
 
