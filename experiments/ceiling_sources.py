@@ -2,7 +2,8 @@
 
 On a finished run's features: a linear model on each feature's measured value and its square, fitted on
 synth_koniq's training split, with some features replaced by their applied strength (a perfect
-measurement of just those); mean test SRCC over the four stand-ins. With `--size N`, the four stand-ins
+measurement of just those); mean test SRCC over the four stand-ins; and per measured colour level of the
+training split, its mean score and how many of its images are noisy or desaturated. With `--size N`, the four stand-ins
 are also re-made at N px, measured there, and the measured-level ceiling computed on them with the
 given level cuts (the model's view is not part of it).
 
@@ -57,6 +58,28 @@ def replaced_features(resources: str, results: str) -> dict:
     return out
 
 
+def colour_levels(resources: str, results: str) -> dict:
+    """Per measured colour level of synth_koniq's training split: images, mean score (0-1, higher
+    better), share with applied noise and with a desaturation above 0.3. Desaturation costs little in
+    the recipe, so whichever level scores higher here sets the sign of the ceiling's colour weights (and
+    of the desaturation ladder)."""
+    from reasoniqa.features import FEATURES, levels_of
+    from reasoniqa.labels import load_thresholds
+
+    frame, measured, applied = stand_in_split(resources, results, "synth_koniq", "train")
+    thresholds = load_thresholds(f"{results}/labels/calibration.json")
+    level = np.array([levels_of(row, thresholds)["colour"] for _, row in measured.iterrows()])
+    noisy = applied[:, FEATURES.index("noise")] > 0
+    desaturated = applied[:, FEATURES.index("colour")] > 0.3
+    out = {}
+    for name in dict.fromkeys(level):
+        at = level == name
+        out[str(name)] = {"images": int(at.sum()), "mean_score": float(frame["score"].to_numpy()[at].mean()),
+                          "with_noise": float(noisy[at].mean()), "desaturated": float(desaturated[at].mean())}
+        print(f"colour {name:8s} {out[name]}")
+    return out
+
+
 def larger_stand_ins(size: int, cuts: list[float]) -> dict:
     """The stand-ins re-made at `size` px, measured there; the ceiling table's measured-level row."""
     import pandas as pd
@@ -91,7 +114,8 @@ def main() -> None:
     ap.add_argument("--cuts", type=float, nargs=3, default=[0.75, 0.85, 0.93],
                     help="level cuts of blur and noise for --size")
     args = ap.parse_args()
-    out = {"applied_instead_of_measured": replaced_features(args.resources, args.results)}
+    out = {"applied_instead_of_measured": replaced_features(args.resources, args.results),
+           "colour_levels": colour_levels(args.resources, args.results)}
     if args.size:
         out["larger_stand_ins"] = larger_stand_ins(args.size, args.cuts)
     write_result(args.results, "ceiling_sources", out)

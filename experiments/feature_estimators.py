@@ -32,6 +32,7 @@ def candidates(rgb: np.ndarray) -> dict[str, float]:
         "noise:sigma_grey": float(estimate_sigma(grey)),
         "compression:blockiness": blockiness(grey),
         "compression:jpeg_quantization": F.jpeg_quantization(rgb),
+        "noise:chroma_noise": F.chroma_noise(rgb),  # the workflow's (greyscale guarded: 0, not NaN)
         "blur:band_blur": F.band_blur(grey, F.chroma_noise(rgb)),
         "exposure:mean": float(grey.mean()),
         "contrast:std": float(grey.std()),
@@ -58,6 +59,7 @@ def blockiness(grey: np.ndarray, block: int = 8) -> float:
 
 
 def _chroma_sigma(img, grey):
+    """R-G and G-B (not the workflow's opponent pair); NaN on a greyscale crop, so NaN pooled."""
     from skimage.restoration import estimate_sigma
 
     rg = (img[..., 0] - img[..., 1]) / np.sqrt(2)

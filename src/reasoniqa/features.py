@@ -6,7 +6,8 @@ sees (a description can only be learned for what is visible there); a real datas
 README "Feature validation"):
 - noise: skimage.restoration.estimate_sigma (wavelet MAD, Donoho) on the two opponent colour channels,
   where natural content is smooth and sensor-like noise, independent per channel, is not: it tracks the
-  applied noise better than the same estimator on luminance (Spearman 0.75 vs 0.59), which texture fools;
+  applied noise better than the same estimator on luminance, which texture fools (Spearman 0.71 vs 0.59
+  on the test splits: noise:chroma_noise vs noise:sigma_grey in docs/experiments/feature_estimators.json);
 - blur: the energy of the finest band (image minus its sigma-1 Gaussian) relative to the next band
   (sigma 1 minus sigma 2), each less the share the measured noise puts there: blur empties the finest
   band first, noise fills it (0.55, 0.70 counting JPEG 2000's blur, vs 0.31 for skimage's blur_effect);
