@@ -27,13 +27,14 @@ def candidates(rgb: np.ndarray) -> dict[str, float]:
 
     img = rgb.astype(float) / 255
     grey = rgb2gray(rgb)
+    chroma_noise = F.chroma_noise(rgb)
     out = {
         "blur:blur_effect": float(blur_effect(grey)),
         "noise:sigma_grey": float(estimate_sigma(grey)),
         "compression:blockiness": blockiness(grey),
         "compression:jpeg_quantization": F.jpeg_quantization(rgb),
-        "noise:chroma_noise": F.chroma_noise(rgb),  # the workflow's (greyscale guarded: 0, not NaN)
-        "blur:band_blur": F.band_blur(grey, F.chroma_noise(rgb)),
+        "noise:chroma_noise": chroma_noise,  # the workflow's (greyscale guarded: 0, not NaN)
+        "blur:band_blur": F.band_blur(grey, chroma_noise),
         "exposure:mean": float(grey.mean()),
         "contrast:std": float(grey.std()),
         "colour:hasler_smoothed": F.colourfulness(rgb),
@@ -264,9 +265,9 @@ def _std_over_range(img, grey):
 
 def _hasler_unsmoothed(img, grey):
     """Hasler-Süsstrunk on the pixels themselves (the workflow's before CHROMA_SIGMA): noise reads as colour."""
-    r, g, b = (img[..., i] * 255 for i in range(3))
-    rg, yb = r - g, 0.5 * (r + g) - b
-    return np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean())
+    from reasoniqa.features import hasler_suesstrunk
+
+    return hasler_suesstrunk(img * 255)
 
 
 def _sat_mean(img, grey):

@@ -149,8 +149,8 @@ def test_each_estimator_tracks_its_distortion(photo, distortion, feature, direct
 
 
 def test_pixel_noise_is_not_read_as_colour(photo):
-    """Noise independent per channel is chroma: unsmoothed, a noisy greyscale photograph read about as
-    colourful as the colour photograph itself, and "vivid" meant "noisy". Read at CHROMA_SIGMA, the noisy
+    """Noise independent per channel is chroma: unsmoothed, a noisy greyscale photograph read two thirds
+    as colourful as the colour photograph itself, and "vivid" meant "noisy". Read at CHROMA_SIGMA, the noisy
     greyscale photograph stays far below the colour one, and noise moves the colour photograph little."""
     from reasoniqa.features import colourfulness
 

@@ -18,7 +18,7 @@ README "Feature validation"):
   the non-zero coefficients on JPEG's grid against a shifted one (the estimator before: grid_zeros in
   experiments/feature_estimators.py) reached 0.68. An image a later distortion (noise, blur, a tone
   curve) re-rendered leaves the lattice, and so does one resized after compression: it reads 0, "no
-  compression". A camera's own tables are read as the IJG quality whose steps they are multiples of;
+  compression". A camera's own tables are read as the IJG quality whose steps fit them best;
 - exposure: mean luminance (median, log-mean, quantile and clipping measures and their fitted
   combinations tracked no better: the content's own brightness dominates); contrast: RMS contrast;
   colour: Hasler-Süsstrunk (2003) colourfulness of the chroma smoothed over a few pixels (colourfulness,
@@ -79,8 +79,12 @@ def colourfulness(rgb: np.ndarray) -> float:
 
     if rgb.ndim == 2:  # greyscale: no colour (as jpeg_quantization, a 2-D image is accepted)
         return 0.0
-    smooth = gaussian_filter(rgb[..., :3].astype(float), sigma=(CHROMA_SIGMA, CHROMA_SIGMA, 0))
-    r, g, b = (smooth[..., i] for i in range(3))
+    return hasler_suesstrunk(gaussian_filter(rgb[..., :3].astype(float), sigma=(CHROMA_SIGMA, CHROMA_SIGMA, 0)))
+
+
+def hasler_suesstrunk(rgb: np.ndarray) -> float:
+    """The Hasler & Süsstrunk (2003) colourfulness formula itself, on 0-255 RGB values as given."""
+    r, g, b = (rgb[..., i].astype(float) for i in range(3))
     rg, yb = r - g, 0.5 * (r + g) - b
     return float(np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean()))
 
