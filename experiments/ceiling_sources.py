@@ -67,7 +67,7 @@ def colour_levels(resources: str, results: str) -> dict:
     from reasoniqa.labels import load_thresholds
 
     frame, measured, applied = stand_in_split(resources, results, "synth_koniq", "train")
-    thresholds = load_thresholds(f"{results}/labels/calibration.json")
+    thresholds = load_thresholds(f"{results}/labels/calibration.json", every_feature=True)
     level = np.array([levels_of(row, thresholds)["colour"] for _, row in measured.iterrows()])
     noisy = applied[:, FEATURES.index("noise")] > 0
     desaturated = applied[:, FEATURES.index("colour")] > 0.3

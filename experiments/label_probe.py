@@ -79,7 +79,7 @@ def main() -> None:
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     cfg = load_config(ROOT / "config/config.yaml")
-    thresholds = load_thresholds(L.artifact("calibration"))
+    thresholds = load_thresholds(L.artifact("calibration"), every_feature=True)
     x_test, y_test = tensors(L.dataset("synth_koniq"), "test", L.features("synth_koniq"),
                              thresholds)
     results = {}

@@ -174,6 +174,11 @@ def test_contradictions_by_definition():
     assert contradiction(clean, "poor", WORDS) == "clean_bad"
     assert contradiction({**clean, "colour": "muted"}, "poor", WORDS) is None
     assert contradiction({**clean, "contrast": None}, "bad", WORDS) is None  # not described: no claim
+    # colour left out of the descriptions (labels.features): a description clean in the rest still claims
+    # a clean image, whatever the parser finds for colour
+    five = ["blur", "noise", "compression", "exposure", "contrast"]
+    assert contradiction({**clean, "colour": None}, "poor", WORDS, five) == "clean_bad"
+    assert contradiction({**clean, "colour": None}, "poor", WORDS) is None
 
 
 def test_grounding_r2_separates_grounded_from_unrelated_scores():

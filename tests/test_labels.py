@@ -49,6 +49,52 @@ def test_one_paraphrase_per_level_gives_one_text_per_level_combination():
         assert all(PHRASES[f][levels[f]][0] in describe(levels, rng, 1).lower() for f in FEATURES)
 
 
+def test_descriptions_name_the_described_features_only_and_read_back_exactly():
+    from reasoniqa.descriptions import names_every_feature
+
+    rng = np.random.default_rng(0)
+    for subset in (["blur", "noise", "compression", "exposure", "contrast"], ["noise", "exposure"], ["colour"]):
+        for combo in itertools.product(*(LEVELS[f] for f in subset)):
+            text = describe(dict(zip(subset, combo)), rng)
+            parsed = parse(text)
+            assert {f: parsed[f] for f in subset} == dict(zip(subset, combo))
+            assert all(parsed[f] is None for f in FEATURES if f not in subset)  # nothing else is named
+            assert names_every_feature(parsed, subset) and not names_every_feature(parsed)
+    assert describe({"noise": "none", "exposure": "dark"}, rng, 1) == "No grain is visible. It is underexposed and dark."
+    assert describe({"blur": "none", "noise": "none"}, rng, 1) == "Edges are sharp and no grain is visible."
+
+
+def test_calibration_records_the_described_features_and_levels_follow_them(tmp_path):
+    pd.DataFrame({f: np.linspace(0, 1, 101) for f in FEATURES}).assign(split="train").to_csv(tmp_path / "f.csv", index=False)
+    calibrate_files([str(tmp_path / "f.csv")], str(tmp_path / "cal.json"), None, ["noise", "blur"])
+    described = load_thresholds(str(tmp_path / "cal.json"))
+    assert list(described) == ["blur", "noise"]  # in FEATURES order, whatever order the config gave
+    assert list(load_thresholds(str(tmp_path / "cal.json"), every_feature=True)) == FEATURES
+    assert list(levels_of(pd.Series(0.5, index=FEATURES), described)) == ["blur", "noise"]
+    calibrate_files([str(tmp_path / "f.csv")], str(tmp_path / "default.json"))
+    assert "colour" not in load_thresholds(str(tmp_path / "default.json"))  # the default leaves colour out
+    old = json.loads((tmp_path / "default.json").read_text())
+    del old["described"]  # a calibration written before labels.features: all six described
+    (tmp_path / "old.json").write_text(json.dumps(old))
+    assert list(load_thresholds(str(tmp_path / "old.json"))) == FEATURES
+
+
+@pytest.mark.parametrize("features, message", [(["blur", "sharpness"], "sharpness"), ([], "labels.features"),
+                                               (["blur", "blur"], "labels.features")])
+def test_bad_described_features_in_a_config_are_refused_in_one_line(root, tmp_path, features, message):
+    import yaml
+
+    from reasoniqa import UserError
+    from reasoniqa.config import load_config
+    from reasoniqa.features import described
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump({"labels": {"features": features}}))
+    with pytest.raises(UserError, match=message) as err:
+        described(load_config([root / "config/config.yaml", bad])["labels"].get("features"))
+    assert "\n" not in str(err.value)
+
+
 def test_a_config_moves_one_feature_s_level_boundaries_and_nothing_else(tmp_path):
     values = pd.DataFrame({f: np.linspace(0, 1, 101) for f in FEATURES})
     moved = calibrate(values, {"noise": [0.75, 0.85, 0.93]})

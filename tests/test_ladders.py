@@ -32,6 +32,21 @@ def test_dead_leaves_are_seeded_and_not_flat():
     assert np.array_equal(a, b) and a.std() > 0.05 and a.shape == (32, 32, 3)
 
 
+def test_pristine_dead_leaves_are_not_read_as_noise():
+    """Discs below a pixel are pixels of random colour: the noise estimator (and a viewer) saw colour
+    noise in every pristine ladder image. With the smallest disc 3 px across they read as the noise-free
+    training photographs do (below their 90th percentile, 0.0072, on the run of 7997859)."""
+    from reasoniqa.data.distortions import to_uint8
+    from reasoniqa.features import chroma_noise
+
+    def reading(r_min_px):
+        return np.mean([chroma_noise(to_uint8(dead_leaves(64, np.random.default_rng([5, 0, c]), r_min_px=r_min_px)))
+                        for c in range(4)])
+
+    assert reading(0.64) > 0.012  # the old content: read as noise
+    assert reading(3.0) < 0.0072
+
+
 def test_table_is_minus_one_for_a_score_that_falls_with_every_rung(tmp_path):
     synthesize_ladders("lad", SPEC, tmp_path / "lad", progress=False)
     frame, _ = load_manifest(tmp_path / "lad")

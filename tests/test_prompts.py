@@ -15,9 +15,18 @@ def test_llava_template_renders_llava_15_conversations(test_cfg):
     templates): the tiny model's prompts are byte-identical to it."""
     p, t = Prompts(test_cfg, TemplateOnly(LLAVA_CHAT_TEMPLATE)), test_cfg["prompts"]
     assert p.rate() == f"USER: <image>\n{t['rate']} ASSISTANT: {t['answer_prefix']}"
-    assert p.describe() == f"USER: <image>\n{t['describe']} ASSISTANT:"
+    assert p.describe() == ("USER: <image>\nDescribe the sharpness, noise, compression, exposure and contrast of this "
+                            "image. ASSISTANT:")  # the default question names the described features
     assert p.infer("Sharp.") == f"USER: {t['infer']}\nSharp.\n{t['rate']} ASSISTANT: {t['answer_prefix']}"
     assert p.described_rating("Sharp.") == f"USER: <image>\n{t['describe_and_rate']} ASSISTANT: Sharp. {t['answer_prefix']}"
+
+
+def test_the_describe_question_names_the_configured_features(test_cfg):
+    p = Prompts({**test_cfg, "labels": {**test_cfg["labels"], "features": ["noise", "blur"]}},
+                TemplateOnly(LLAVA_CHAT_TEMPLATE))
+    assert "Describe the sharpness and noise of this image." in p.describe()
+    fixed = {**test_cfg, "prompts": {**test_cfg["prompts"], "describe": "What do you see?"}}
+    assert "What do you see? ASSISTANT:" in Prompts(fixed, TemplateOnly(LLAVA_CHAT_TEMPLATE)).describe()
 
 
 def test_a_template_ending_in_a_newline_gets_no_extra_space(test_cfg):

@@ -52,7 +52,8 @@ _PATTERN = re.compile("|".join(re.escape(p) for p in sorted(_LOOKUP, key=len, re
 
 
 def describe(levels: dict[str, str], rng: np.random.Generator, paraphrases: int | None = None) -> str:
-    """Two sentences: degradations (blur, noise, compression), then tone (exposure, contrast, colour).
+    """Up to two sentences naming the features `levels` holds: degradations (blur, noise, compression),
+    then tone (exposure, contrast, colour).
 
     `paraphrases` limits the phrases drawn per level to the first n (None: all). With several, a
     model's mass for one level is split over phrases while another level's phrases may share a first
@@ -61,15 +62,24 @@ def describe(levels: dict[str, str], rng: np.random.Generator, paraphrases: int 
         options = PHRASES[f][levels[f]][:paraphrases]
         return options[int(rng.integers(len(options)))]
 
-    pick = {f: phrase(f) for f in FEATURES}
-    first = f"{pick['blur'].capitalize()}, {pick['noise']}, and {pick['compression']}."
-    second = f"{pick['exposure'].capitalize()}, {pick['contrast']}, and {pick['colour']}."
-    return f"{first} {second}"
+    pick = {f: phrase(f) for f in FEATURES if f in levels}
+    groups = [[pick[f] for f in group if f in pick] for group in (FEATURES[:3], FEATURES[3:])]
+    return " ".join(_sentence(g) for g in groups if g)
+
+
+def _sentence(phrases: list[str]) -> str:
+    """'A.', 'A and b.', 'A, b, and c.'"""
+    head = phrases[0].capitalize()
+    if len(phrases) == 1:
+        return f"{head}."
+    if len(phrases) == 2:
+        return f"{head} and {phrases[1]}."
+    return f"{head}, {', '.join(phrases[1:-1])}, and {phrases[-1]}."
 
 
 def parse(text: str) -> dict[str, str | None]:
-    """Feature levels named in a description; None for a feature it does not mention (or names twice
-    with different levels, as a generated text may)."""
+    """Feature levels named in a description, for all six features; None for a feature it does not
+    mention (or names twice with different levels, as a generated text may)."""
     found: dict[str, set] = {f: set() for f in FEATURES}
     for match in _PATTERN.finditer(text.lower()):
         feature, level = _LOOKUP[match.group(0)]
@@ -77,9 +87,9 @@ def parse(text: str) -> dict[str, str | None]:
     return {f: next(iter(v)) if len(v) == 1 else None for f, v in found.items()}
 
 
-def names_every_feature(levels: dict[str, str | None]) -> bool:
-    """A parsed description that names each of the six features exactly once."""
-    return all(v is not None for v in levels.values())
+def names_every_feature(levels: dict[str, str | None], features: list[str] = FEATURES) -> bool:
+    """A parsed description that names each of `features` (the described ones) exactly once."""
+    return all(levels[f] is not None for f in features)
 
 
 def vocabulary() -> list[str]:

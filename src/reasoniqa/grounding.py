@@ -6,9 +6,9 @@ ridge regression on their one-hot encoding (R² on held-out images; 1 = the scor
 described features, 0 = unrelated).
 
 Contradiction (per image): the description names a severe degradation (blur, noise or compression at
-its worst level) while the level is one of the two best; or it names every feature at its best (sharp,
-clean, uncompressed, normal exposure and contrast, colours not muted) while the level is one of the two
-worst. The contradiction rate is the share of described images that contradict.
+its worst level) while the level is one of the two best; or it names every described feature
+(labels.features) at its best (sharp, clean, uncompressed, normal exposure and contrast, colours not
+muted) while the level is one of the two worst. The contradiction rate is the share of described images that contradict.
 """
 
 from __future__ import annotations
@@ -19,12 +19,13 @@ from reasoniqa.descriptions import names_every_feature, parse
 from reasoniqa.features import FEATURES, LEVELS
 
 DEGRADATIONS = ("blur", "noise", "compression")
-CLEAN = {"blur": "none", "noise": "none", "compression": "none", "exposure": "normal", "contrast": "normal"}
+BEST = {"blur": {"none"}, "noise": {"none"}, "compression": {"none"}, "exposure": {"normal"},
+        "contrast": {"normal"}, "colour": {"natural", "vivid"}}
 
 
-def design_matrix(parsed: list[dict]) -> np.ndarray:
-    """One-hot columns per feature level, plus one per feature for 'not mentioned'."""
-    cols = [(f, lvl) for f in FEATURES for lvl in [*LEVELS[f], None]]
+def design_matrix(parsed: list[dict], features: list[str] = FEATURES) -> np.ndarray:
+    """One-hot columns per level of each of `features`, plus one per feature for 'not mentioned'."""
+    cols = [(f, lvl) for f in features for lvl in [*LEVELS[f], None]]
     return np.array([[float(p[f] == lvl) for f, lvl in cols] for p in parsed])
 
 
@@ -45,25 +46,27 @@ def cv_r2(x: np.ndarray, y: np.ndarray, folds: int, seed: int, alpha: float = 1.
     return float(1 - ((y - held) ** 2).sum() / ((y - y.mean()) ** 2).sum())
 
 
-def contradiction(levels: dict, level_word: str, words: list[str]) -> str | None:
-    """'severe_good', 'clean_bad' or None for one description/level pair (see module docstring)."""
+def contradiction(levels: dict, level_word: str, words: list[str], features: list[str] = FEATURES) -> str | None:
+    """'severe_good', 'clean_bad' or None for one description/level pair (see module docstring);
+    `features`: the described ones."""
     if level_word in words[-2:] and any(levels[f] == "severe" for f in DEGRADATIONS):
         return "severe_good"
-    clean = all(levels[f] == lvl for f, lvl in CLEAN.items()) and levels["colour"] in ("natural", "vivid")
+    clean = all(levels[f] in BEST[f] for f in features)
     if level_word in words[:2] and clean:
         return "clean_bad"
     return None
 
 
 def grounding_stats(descriptions: list[str], level_words: list[str], scores, words: list[str],
-                    folds: int, seed: int) -> dict:
+                    folds: int, seed: int, features: list[str] = FEATURES) -> dict:
+    """`features`: the described ones (labels.features)."""
     parsed = [parse(str(d)) for d in descriptions]
-    kinds = [contradiction(p, w, words) for p, w in zip(parsed, level_words)]
+    kinds = [contradiction(p, w, words, features) for p, w in zip(parsed, level_words)]
     n = len(parsed)
     return {
         "n": n,
-        "complete": sum(map(names_every_feature, parsed)) / n,
-        "r2_cv": cv_r2(design_matrix(parsed), scores, folds, seed),
+        "complete": sum(names_every_feature(p, features) for p in parsed) / n,
+        "r2_cv": cv_r2(design_matrix(parsed, features), scores, folds, seed),
         "contradiction": sum(k is not None for k in kinds) / n,
         "severe_good": kinds.count("severe_good") / n,
         "clean_bad": kinds.count("clean_bad") / n,

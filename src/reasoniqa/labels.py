@@ -45,12 +45,16 @@ def measure_dataset(data_dir: str, out_csv: str, workers: int = 1) -> int:
     return len(rows)
 
 
-def calibrate_files(feature_files: list[str], out_json: str, quantiles: dict | None = None) -> dict:
+def calibrate_files(feature_files: list[str], out_json: str, quantiles: dict | None = None,
+                    features: list[str] | None = None) -> dict:
     """Thresholds from the training split of the training datasets (`quantiles`: the config's
-    labels.quantiles, overrides of features.QUANTILES)."""
+    labels.quantiles, overrides of features.QUANTILES), for every feature; `features` (labels.features)
+    are the ones descriptions name, stored with them so every later step reads one list."""
     import pandas as pd
 
-    from reasoniqa.features import level_quantiles
+    from reasoniqa.features import described, level_quantiles
+
+    named = described(features)  # checked before the measurements are read
 
     train = pd.concat([pd.read_csv(f) for f in feature_files])
     train = train[train["split"] == "train"]
@@ -59,12 +63,17 @@ def calibrate_files(feature_files: list[str], out_json: str, quantiles: dict | N
         log.warning("labels: no training image is measured %s %r (cuts %s at quantiles %s: tied values)", feature,
                     level, [round(t, 4) for t in thresholds[feature]], level_quantiles(quantiles)[feature])
     write_json(out_json, {"thresholds": thresholds, "levels": LEVELS, "quantiles": level_quantiles(quantiles),
-                          "n_train_images": len(train), "calibrated_on": [Path(f).stem for f in feature_files]})
+                          "described": named, "n_train_images": len(train),
+                          "calibrated_on": [Path(f).stem for f in feature_files]})
     return thresholds
 
 
-def load_thresholds(path: str) -> dict:
-    return json.loads(Path(path).read_text())["thresholds"]
+def load_thresholds(path: str, every_feature: bool = False) -> dict:
+    """Level thresholds per feature of a calibration file: of the features its descriptions name (what
+    features.levels_of then quantizes), or with `every_feature` of all six (the feature validation)."""
+    calibration = json.loads(Path(path).read_text())
+    named = FEATURES if every_feature else calibration.get("described", FEATURES)  # (older files: all six)
+    return {f: calibration["thresholds"][f] for f in FEATURES if f in named}  # in FEATURES order
 
 
 def write_records(cfg: dict, dataset: str, data_dir: str, features_csv: str, calibration: str,
@@ -146,7 +155,7 @@ def validate(data_dirs: list[str], feature_files: list[str], calibration: str, t
 
     from reasoniqa.data.manifest import load_manifest, parse_distortions
 
-    thresholds = load_thresholds(calibration)
+    thresholds = load_thresholds(calibration, every_feature=True)
     rows = []
     for data_dir, feat_file in zip(data_dirs, feature_files):
         frame, meta = load_manifest(data_dir, split="test")

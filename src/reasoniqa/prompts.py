@@ -12,6 +12,18 @@ hold no conversation text: `Prompts.record_texts` renders them for the model bei
 from __future__ import annotations
 
 from reasoniqa import UserError
+from reasoniqa.features import described
+
+
+# How the describe question names a feature ("the sharpness, noise, ... of this image").
+FEATURE_NOUNS = {"blur": "sharpness", "noise": "noise", "compression": "compression", "exposure": "exposure",
+                 "contrast": "contrast", "colour": "colour"}
+
+
+def feature_list(features: list[str]) -> str:
+    """'sharpness', 'sharpness and noise', 'sharpness, noise and contrast'."""
+    nouns = [FEATURE_NOUNS[f] for f in features]
+    return nouns[0] if len(nouns) == 1 else f"{', '.join(nouns[:-1])} and {nouns[-1]}"
 
 
 def level_answer(word: str) -> str:
@@ -32,6 +44,7 @@ class Prompts:
             raise UserError(f"the model's processor ({type(processor).__name__}) has no chat template; a chat "
                             "model's folder holds one (chat_template.jinja); rebuild the embedded model")
         self.texts, self.processor = cfg["prompts"], processor
+        self.features = feature_list(described(cfg["labels"].get("features")))
 
     def turn(self, text: str, with_image: bool) -> str:
         """A user turn and the generation prompt, as the model's template writes them."""
@@ -52,8 +65,9 @@ class Prompts:
         return self._ending_at_level(self.turn(self.texts["rate"], with_image=True))
 
     def describe(self) -> str:
-        """Stage 1 (and the two-stage model's first step): image -> description of visual features."""
-        return self.turn(self.texts["describe"], with_image=True)
+        """Stage 1 (and the two-stage model's first step): image -> description of visual features; a
+        `{features}` in the question is the described features' names (labels.features)."""
+        return self.turn(self.texts["describe"].replace("{features}", self.features), with_image=True)
 
     def describe_and_rate(self) -> str:
         """Q-Instruct-style one-stage: image -> description and level in one answer."""

@@ -42,7 +42,7 @@ def all_records(frame, features, thresholds: dict, dataset: str, cfg: dict,
             text = describe(feature_levels, rng, cfg["labels"].get("paraphrases"))
         else:
             text = teacher_texts[i]
-            feature_levels = parse(text)
+            feature_levels = {f: v for f, v in parse(text).items() if f in thresholds}
         base = {**_base(row, dataset, level), "features": feature_levels, "description": text}
         # the turn each kind trains; its text is rendered for the model by reasoniqa.prompts
         out["one_stage"].append({**base, "image": row["path"], "turn": "rate"})

@@ -10,8 +10,8 @@ from __future__ import annotations
 from reasoniqa import UserError
 
 # Prompts and level words reach every step that builds a conversation or reads a level; the embedded
-# tokenizer is trained on them too (build_model).
-_CHAT = ["levels", "prompts"]
+# tokenizer is trained on them too (build_model). The describe question names the described features.
+_CHAT = ["levels", "prompts", "labels.features"]
 # torch_threads changes float sums, hence outputs bit for bit, of every step that runs a model.
 _MODEL = ["model", "torch_threads"]
 RULE_CONFIG: dict[str, list[str]] = {
@@ -19,7 +19,7 @@ RULE_CONFIG: dict[str, list[str]] = {
     "fetch": ["datasets.{dataset}"],
     "prepare": ["datasets.{dataset}"],
     "features": [],  # pixels in, measurements out
-    "calibrate": ["labels.quantiles"],
+    "calibrate": ["labels.quantiles", "labels.features"],  # the calibration records the described features
     "labels": [*_CHAT, "labels", "predict", *_MODEL],  # predict and model: the optional teacher VLM
     "validate_features": [],
     "validate_attributes": [],
@@ -43,13 +43,13 @@ RULE_CONFIG: dict[str, list[str]] = {
     "correlations": ["evaluate"],
     "instability": ["evaluate", "instability", "levels"],
     "instability_curve": ["evaluate", "instability", "levels"],
-    "grounding": ["evaluate", "levels"],
+    "grounding": ["evaluate", "levels", "labels.features"],
     "metrics": [],
     "description_accuracy": [],
     "lens_figure": ["analysis", "levels"],
     "attention_figure": [],
     "examples_figure": _CHAT,
-    "feature_quality_figure": ["levels"],
+    "feature_quality_figure": ["levels", "labels.features"],
     "plot_scatter": [],
 }
 # `use rule score_split as score_ladders` inherits score_split's params (its sections): dvc.yaml the same
@@ -73,6 +73,7 @@ def section_names(rule: str, config: dict, wildcards: dict | None = None) -> lis
     model = model_section(config)
     model_keys = ["model"] if "embedded" in model else [f"model.{k}" for k in sorted(model)]
     names = [n for name in RULE_CONFIG[rule] for n in (model_keys if name == "model" else [name])]
+    names = [n for n in names if not any(n.startswith(f"{other}.") for other in names)]  # labels holds labels.features
     return [name.format(**(wildcards or {})) for name in names]
 
 

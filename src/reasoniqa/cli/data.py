@@ -84,7 +84,8 @@ def features(a):
 def calibrate(a):
     from reasoniqa.labels import calibrate_files
 
-    log.info("thresholds: %s", calibrate_files(a.features, a.out, cfg(a)["labels"].get("quantiles")))
+    labels = cfg(a)["labels"]
+    log.info("thresholds: %s", calibrate_files(a.features, a.out, labels.get("quantiles"), labels.get("features")))
 
 
 def labels(a):

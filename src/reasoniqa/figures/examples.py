@@ -18,7 +18,7 @@ def _by_method(files: list[str], reader) -> dict:
     return {parse_prediction_path(f)["method"]: reader(f) for f in files}
 
 
-def pick_examples(preds: dict, samples: dict, words: list[str], n: int) -> list[str]:
+def pick_examples(preds: dict, samples: dict, words: list[str], n: int, features: list[str]) -> list[str]:
     """Images present everywhere, contradicting ones (in any method's description) first, then those
     whose sampled levels vary most; ties by name, so the choice is deterministic."""
     from reasoniqa.descriptions import parse
@@ -29,7 +29,7 @@ def pick_examples(preds: dict, samples: dict, words: list[str], n: int) -> list[
     contradicts = {name: False for name in common}
     for method, frame in preds.items():
         for r in frame[frame["name"].isin(common)].itertuples():
-            contradicts[r.name] |= contradiction(parse(str(r.description)), r.pred_level, words) is not None
+            contradicts[r.name] |= contradiction(parse(str(r.description)), r.pred_level, words, features) is not None
     for rows in samples.values():
         for s in rows:
             if s["name"] in common:
@@ -49,6 +49,7 @@ def plot_examples(cfg: dict, pred_files: list[str], sample_files: list[str], dat
 
     from reasoniqa.data.manifest import load_manifest
     from reasoniqa.descriptions import parse
+    from reasoniqa.features import described
     from reasoniqa.grounding import contradiction
     from reasoniqa.images import load_image
 
@@ -58,7 +59,8 @@ def plot_examples(cfg: dict, pred_files: list[str], sample_files: list[str], dat
     methods = [m for m in DESCRIBING if m in preds and m in samples]
     if not methods:
         raise UserError("the examples figure needs predictions and samples of one_stage_desc or two_stage")
-    names = pick_examples({m: preds[m] for m in methods}, {m: samples[m] for m in methods}, words, n)
+    features = described(cfg["labels"].get("features"))
+    names = pick_examples({m: preds[m] for m in methods}, {m: samples[m] for m in methods}, words, n, features)
     frame, _ = load_manifest(data_dir)
     paths = dict(zip(frame["name"], frame["path"]))
     fig, axes = plt.subplots(len(names), 1 + 2 * len(methods), figsize=(3 + 6.4 * len(methods), 2.3 * len(names)),
@@ -70,7 +72,7 @@ def plot_examples(cfg: dict, pred_files: list[str], sample_files: list[str], dat
         for j, method in enumerate(methods):
             p = preds[method].set_index("name").loc[name]
             text_ax, bar_ax = row[1 + 2 * j], row[2 + 2 * j]
-            clash = contradiction(parse(str(p["description"])), p["pred_level"], words)
+            clash = contradiction(parse(str(p["description"])), p["pred_level"], words, features)
             body = textwrap.fill(str(p["description"]), 48) + f"\n-> {p['pred_level']} ({p['pred_score']:.2f})"
             text_ax.text(0, 1, f"{method}" + (f"  [contradiction: {clash}]" if clash else ""), fontsize=7,
                          weight="bold", va="top", color="firebrick" if clash else "black", transform=text_ax.transAxes)
@@ -100,21 +102,27 @@ def plot_feature_vs_quality(cfg: dict, pred_files: list[str], out: str) -> None:
     import seaborn as sns
 
     from reasoniqa.descriptions import parse
-    from reasoniqa.features import FEATURES, LEVELS
+    from reasoniqa.features import LEVELS, described
 
+    features = described(cfg["labels"].get("features"))
     rows = []
     for f in pred_files:
         key = parse_prediction_path(f)
         pred = pd.read_csv(f, keep_default_na=False)
         for r in pred.itertuples():
-            for feature, level in parse(str(r.description)).items():
+            named = parse(str(r.description))
+            for feature in features:
+                level = named[feature]
                 rows.append({"method": key["method"], "feature": feature, "described level": level or "not named",
                              "predicted score": r.pred_score})
     data = pd.DataFrame(rows)
     methods = [m for m in DESCRIBING if m in set(data["method"])]
     sns.set_theme(style="whitegrid", context="paper")
-    fig, axes = plt.subplots(2, 3, figsize=(11, 6), sharey=True)
-    for ax, feature in zip(axes.flat, FEATURES):
+    rows_of_axes = -(-len(features) // 3)
+    fig, axes = plt.subplots(rows_of_axes, 3, figsize=(11, 3 * rows_of_axes), sharey=True, squeeze=False)
+    for ax in axes.flat[len(features):]:
+        ax.set_visible(False)
+    for ax, feature in zip(axes.flat, features):
         sns.boxplot(data=data[data["feature"] == feature], x="described level", y="predicted score", hue="method",
                     order=[*LEVELS[feature], "not named"], hue_order=methods, fliersize=1, ax=ax,
                     legend=ax is axes.flat[0])

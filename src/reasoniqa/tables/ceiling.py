@@ -10,7 +10,7 @@ carry. Rows per test set:
 - `linear / applied levels` (stand-ins only: their recipe is known): the ceiling's model on the levels a
   *perfect measurement* would name (labels.true_level); against the ceiling, what the estimators lose;
 - `linear / applied strengths` (the same): a linear model on each feature's applied strength and its
-  square (labels.true_strength; exposure signed, its magnitude too): how far quality follows the six
+  square (labels.true_strength; exposure signed, its magnitude too): how far quality follows the described
   features at all; against the applied levels, what naming four levels costs. Both are fitted when every
   training dataset is a stand-in, and given for each stand-in test set;
 - `<method> / measured descriptions`: the trained rater fed a perfect stage 1's descriptions
@@ -30,33 +30,33 @@ APPLIED = ("linear / applied strengths", "linear / applied levels")
 
 
 def level_design(levels: list[dict]) -> np.ndarray:
-    """[N, 1 + sum(levels - 1)]: an intercept and one indicator per feature level after the first."""
+    """[N, 1 + sum(levels - 1)]: an intercept and one indicator per level after the first of each feature
+    the rows hold (features.levels_of: the described ones)."""
     from reasoniqa.features import FEATURES, LEVELS
 
     cols = [np.ones(len(levels))]
-    for f in FEATURES:
+    for f in [f for f in FEATURES if levels and f in levels[0]]:
         for lvl in LEVELS[f][1:]:
             cols.append(np.array([row[f] == lvl for row in levels], float))
     return np.stack(cols, axis=1)
 
 
-def value_design(values, mean, std) -> np.ndarray:
-    from reasoniqa.features import FEATURES
-
-    z = (values[FEATURES].to_numpy(float) - mean) / std
+def value_design(values, features: list[str], mean, std) -> np.ndarray:
+    """An intercept and the standardized measurements of `features`."""
+    z = (values[features].to_numpy(float) - mean) / std
     return np.column_stack([np.ones(len(z)), z])
 
 
-def applied_design(strengths: np.ndarray, levels: bool) -> np.ndarray:
-    """[N, k] from applied strengths [N, features] (labels.applied_strengths): an intercept and, per
-    feature, its strength and square (exposure, signed, its magnitude too) or, with `levels`, one
-    indicator per level after the first of the level it names."""
+def applied_design(strengths: np.ndarray, features: list[str], levels: bool) -> np.ndarray:
+    """[N, k] from applied strengths [N, FEATURES] (labels.applied_strengths): an intercept and, per
+    feature of `features`, its strength and square (exposure, signed, its magnitude too) or, with
+    `levels`, one indicator per level after the first of the level it names."""
     from reasoniqa.features import FEATURES, LEVELS
     from reasoniqa.labels import true_level
 
     cols = [np.ones(len(strengths))]
-    for i, f in enumerate(FEATURES):
-        s = strengths[:, i]
+    for f in features:
+        s = strengths[:, FEATURES.index(f)]
         if levels:
             named = [true_level(v, f) for v in s]
             cols += [np.array([n == lvl for n in named], float) for lvl in LEVELS[f][1:]]
@@ -113,28 +113,29 @@ def ceiling_table(train_features: list[str], test_features: dict[str, str], data
     from reasoniqa.metrics import correlations
 
     synthetic = {}  # dataset -> whether it is a stand-in (its applied strengths known)
-    thresholds = load_thresholds(calibration)
+    thresholds = load_thresholds(calibration)  # of the described features: every row reads only those
+    named = [f for f in FEATURES if f in thresholds]
     train = pd.concat([measured_split(f, data_dirs, "train", synthetic) for f in train_features], ignore_index=True)
-    mean, std = train[FEATURES].mean().to_numpy(), train[FEATURES].std().to_numpy() + 1e-12
+    mean, std = train[named].mean().to_numpy(), train[named].std().to_numpy() + 1e-12
     w_levels = fit_level_model(train, thresholds)
-    w_values = fit_least_squares(value_design(train, mean, std), train["score"].to_numpy())
+    w_values = fit_least_squares(value_design(train, named, mean, std), train["score"].to_numpy())
     tests = {dataset: measured_split(feat_file, data_dirs, "test", synthetic)
              for dataset, feat_file in sorted(test_features.items())}
     # a perfect measurement: fitted where every training dataset is a stand-in, rows for the stand-in test sets
     w_applied = {}
     if all(synthetic[_stem(f)] for f in train_features):
         strengths = applied_strengths(train["distortions"])
-        w_applied = {levels: fit_least_squares(applied_design(strengths, levels), train["score"].to_numpy())
+        w_applied = {levels: fit_least_squares(applied_design(strengths, named, levels), train["score"].to_numpy())
                      for levels in (False, True)}
     rows = []
     for dataset, test in tests.items():
         target = test["score"].to_numpy()
         levels = [levels_of(r, thresholds) for _, r in test.iterrows()]
         raters = [(CEILING, level_design(levels) @ w_levels),
-                  ("linear / measured values", value_design(test, mean, std) @ w_values)]
+                  ("linear / measured values", value_design(test, named, mean, std) @ w_values)]
         if synthetic[dataset] and w_applied:
             strengths = applied_strengths(test["distortions"])
-            raters += [(APPLIED[lv], applied_design(strengths, lv) @ w) for lv, w in w_applied.items()]
+            raters += [(APPLIED[lv], applied_design(strengths, named, lv) @ w) for lv, w in w_applied.items()]
         for rater, pred in raters:
             rows.append({"rater": rater, "dataset": dataset, "seeds": np.nan, "n": len(test),
                          **_corr(correlations(pred, target))})

@@ -12,6 +12,7 @@ def grounding_table(pred_files: list[str], cfg: dict):
     described features explain (cross-validated R²) and the contradiction rate; means over seeds."""
     import pandas as pd
 
+    from reasoniqa.features import described
     from reasoniqa.grounding import grounding_stats
 
     rows = []
@@ -21,7 +22,8 @@ def grounding_table(pred_files: list[str], cfg: dict):
         if not pred["description"].astype(str).str.len().any():
             continue  # a method that writes no description has nothing to ground
         stats_ = grounding_stats(list(pred["description"]), list(pred["pred_level"]), pred["pred_score"],
-                                 cfg["levels"]["words"], cfg["evaluate"]["cv_folds"], cfg["evaluate"]["seed"])
+                                 cfg["levels"]["words"], cfg["evaluate"]["cv_folds"], cfg["evaluate"]["seed"],
+                                 described(cfg["labels"].get("features")))
         rows.append({**key, **stats_})
     columns = ["method", "dataset", "seeds", "n", "complete", "r2_cv", "contradiction", "severe_good", "clean_bad"]
     if not rows:
