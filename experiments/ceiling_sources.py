@@ -97,7 +97,8 @@ def larger_stand_ins(size: int, cuts: list[float]) -> dict:
             spec = {**copy.deepcopy(cfg["datasets"][d]), "image_size": size}
             synthesize(d, spec, tmp / d, cfg["test_photos"], progress=False)
             measure_dataset(str(tmp / d), str(tmp / f"{d}.csv"), workers=cfg["torch_threads"])
-        calibrate_files([str(tmp / "synth_koniq.csv")], str(tmp / "calibration.json"), quantiles)
+        calibrate_files([str(tmp / "synth_koniq.csv")], str(tmp / "calibration.json"), quantiles,
+                        cfg["labels"].get("features"))
         ceiling_table([str(tmp / "synth_koniq.csv")], {d: str(tmp / f"{d}.csv") for d in STAND_INS},
                       {d: str(tmp / d) for d in STAND_INS}, str(tmp / "calibration.json"), [], [], str(tmp / "c.csv"))
         table = pd.read_csv(tmp / "c.csv").set_index(["rater", "dataset"])["srcc"]

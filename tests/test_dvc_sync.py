@@ -192,6 +192,24 @@ def test_the_embedded_model_s_sizes_rerun_the_embedded_tree_only(root):
         assert (section_hash(*trained_sections(cfg)) != section_hash(*trained_sections(edited))) == follows, files
 
 
+def test_the_described_features_rerun_the_steps_that_name_them_and_no_others(root):
+    import copy
+
+    from reasoniqa.config import load_config
+    from reasoniqa.rule_config import section_names, section_values
+
+    cfg = load_config([root / "config/config.yaml"])
+    edited = copy.deepcopy(cfg)
+    edited["labels"]["features"] = ["blur", "noise"]
+    for rule in ("calibrate", "labels", "build_model", "train_stage1", "score_split", "grounding",
+                 "examples_figure", "feature_quality_figure"):
+        assert section_values(rule, cfg) != section_values(rule, edited), rule
+    for rule in ("validate_features", "ceiling", "features", "fit_classical"):  # the ceiling reads the calibration
+        assert section_values(rule, cfg) == section_values(rule, edited), rule
+    names = section_names("labels", cfg)
+    assert "labels" in names and "labels.features" not in names and len(names) == len(set(names))
+
+
 def test_a_params_change_behind_a_time_reason_is_not_taken_for_file_times():
     """Snakemake joins a job's reasons with "; ", time reasons first: every part must be a time reason
     for `dvc-record` to date the tree without running the job (reasoniqa.dvcsync)."""

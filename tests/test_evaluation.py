@@ -10,6 +10,7 @@ from scipy import stats
 from reasoniqa.tables.common import load_predictions
 from reasoniqa.tables.correlations import table1, write_correlations
 from reasoniqa.grounding import contradiction, cv_r2, grounding_stats
+from reasoniqa.features import FEATURES
 from reasoniqa.instability import answer_stats
 from reasoniqa.tables.instability import instability_table
 from reasoniqa.metrics import Resamples, correlations, logistic4, per_seed_correlation, percentile_interval
@@ -171,14 +172,13 @@ def test_contradictions_by_definition():
     clean = {**severe, "blur": "none"}
     assert contradiction(severe, "excellent", WORDS) == "severe_good"
     assert contradiction(severe, "bad", WORDS) is None
-    assert contradiction(clean, "poor", WORDS) == "clean_bad"
-    assert contradiction({**clean, "colour": "muted"}, "poor", WORDS) is None
-    assert contradiction({**clean, "contrast": None}, "bad", WORDS) is None  # not described: no claim
-    # colour left out of the descriptions (labels.features): a description clean in the rest still claims
-    # a clean image, whatever the parser finds for colour
-    five = ["blur", "noise", "compression", "exposure", "contrast"]
-    assert contradiction({**clean, "colour": None}, "poor", WORDS, five) == "clean_bad"
-    assert contradiction({**clean, "colour": None}, "poor", WORDS) is None
+    assert contradiction(clean, "poor", WORDS, FEATURES) == "clean_bad"
+    assert contradiction({**clean, "colour": "muted"}, "poor", WORDS, FEATURES) is None
+    assert contradiction({**clean, "contrast": None}, "bad", WORDS, FEATURES) is None  # not described: no claim
+    # colour left out of the descriptions (labels.features, the default): a description clean in the rest
+    # still claims a clean image, whatever the parser finds for colour
+    assert contradiction({**clean, "colour": None}, "poor", WORDS) == "clean_bad"
+    assert contradiction({**clean, "colour": None}, "poor", WORDS, FEATURES) is None
 
 
 def test_grounding_r2_separates_grounded_from_unrelated_scores():

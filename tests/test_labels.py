@@ -59,7 +59,7 @@ def test_descriptions_name_the_described_features_only_and_read_back_exactly():
             parsed = parse(text)
             assert {f: parsed[f] for f in subset} == dict(zip(subset, combo))
             assert all(parsed[f] is None for f in FEATURES if f not in subset)  # nothing else is named
-            assert names_every_feature(parsed, subset) and not names_every_feature(parsed)
+            assert names_every_feature(parsed, subset) and not names_every_feature(parsed, FEATURES)
     assert describe({"noise": "none", "exposure": "dark"}, rng, 1) == "No grain is visible. It is underexposed and dark."
     assert describe({"blur": "none", "noise": "none"}, rng, 1) == "Edges are sharp and no grain is visible."
 

@@ -10,7 +10,7 @@ import re
 
 import numpy as np
 
-from reasoniqa.features import FEATURES, LEVELS
+from reasoniqa.features import FEATURES, LEVELS, described
 
 PHRASES = {
     "blur": {
@@ -87,9 +87,10 @@ def parse(text: str) -> dict[str, str | None]:
     return {f: next(iter(v)) if len(v) == 1 else None for f, v in found.items()}
 
 
-def names_every_feature(levels: dict[str, str | None], features: list[str] = FEATURES) -> bool:
-    """A parsed description that names each of `features` (the described ones) exactly once."""
-    return all(levels[f] is not None for f in features)
+def names_every_feature(levels: dict[str, str | None], features: list[str] | None = None) -> bool:
+    """A parsed description that names each of `features` (the described ones; None:
+    features.DESCRIBED) exactly once."""
+    return all(levels[f] is not None for f in described(features))
 
 
 def vocabulary() -> list[str]:

@@ -16,16 +16,17 @@ from __future__ import annotations
 import numpy as np
 
 from reasoniqa.descriptions import names_every_feature, parse
-from reasoniqa.features import FEATURES, LEVELS
+from reasoniqa.features import LEVELS, described
 
 DEGRADATIONS = ("blur", "noise", "compression")
 BEST = {"blur": {"none"}, "noise": {"none"}, "compression": {"none"}, "exposure": {"normal"},
         "contrast": {"normal"}, "colour": {"natural", "vivid"}}
 
 
-def design_matrix(parsed: list[dict], features: list[str] = FEATURES) -> np.ndarray:
-    """One-hot columns per level of each of `features`, plus one per feature for 'not mentioned'."""
-    cols = [(f, lvl) for f in features for lvl in [*LEVELS[f], None]]
+def design_matrix(parsed: list[dict], features: list[str] | None = None) -> np.ndarray:
+    """One-hot columns per level of each of `features` (None: features.DESCRIBED), plus one per feature
+    for 'not mentioned'."""
+    cols = [(f, lvl) for f in described(features) for lvl in [*LEVELS[f], None]]
     return np.array([[float(p[f] == lvl) for f, lvl in cols] for p in parsed])
 
 
@@ -46,20 +47,21 @@ def cv_r2(x: np.ndarray, y: np.ndarray, folds: int, seed: int, alpha: float = 1.
     return float(1 - ((y - held) ** 2).sum() / ((y - y.mean()) ** 2).sum())
 
 
-def contradiction(levels: dict, level_word: str, words: list[str], features: list[str] = FEATURES) -> str | None:
+def contradiction(levels: dict, level_word: str, words: list[str], features: list[str] | None = None) -> str | None:
     """'severe_good', 'clean_bad' or None for one description/level pair (see module docstring);
-    `features`: the described ones."""
+    `features`: the described ones (None: features.DESCRIBED)."""
     if level_word in words[-2:] and any(levels[f] == "severe" for f in DEGRADATIONS):
         return "severe_good"
-    clean = all(levels[f] in BEST[f] for f in features)
+    clean = all(levels[f] in BEST[f] for f in described(features))
     if level_word in words[:2] and clean:
         return "clean_bad"
     return None
 
 
 def grounding_stats(descriptions: list[str], level_words: list[str], scores, words: list[str],
-                    folds: int, seed: int, features: list[str] = FEATURES) -> dict:
-    """`features`: the described ones (labels.features)."""
+                    folds: int, seed: int, features: list[str] | None = None) -> dict:
+    """`features`: the described ones (labels.features; None: features.DESCRIBED)."""
+    features = described(features)
     parsed = [parse(str(d)) for d in descriptions]
     kinds = [contradiction(p, w, words, features) for p, w in zip(parsed, level_words)]
     n = len(parsed)

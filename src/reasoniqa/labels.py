@@ -68,6 +68,19 @@ def calibrate_files(feature_files: list[str], out_json: str, quantiles: dict | N
     return thresholds
 
 
+def check_described(cfg: dict, calibration: str) -> None:
+    """The config's labels.features must be what the calibration recorded: the records' descriptions
+    follow the calibration, the describe question and grounding the config. A calibration from another
+    config (DVC tracks only keys the config file sets) is refused in one line."""
+    from reasoniqa.features import described
+
+    wanted = described(cfg["labels"].get("features"))
+    recorded = json.loads(Path(calibration).read_text()).get("described", FEATURES)
+    if recorded != wanted:
+        raise UserError(f"{calibration} describes {', '.join(recorded)} but labels.features is "
+                        f"{', '.join(wanted)}: rerun the calibrate step")
+
+
 def load_thresholds(path: str, every_feature: bool = False) -> dict:
     """Level thresholds per feature of a calibration file: of the features its descriptions name (what
     features.levels_of then quantizes), or with `every_feature` of all six (the feature validation)."""
@@ -83,6 +96,7 @@ def write_records(cfg: dict, dataset: str, data_dir: str, features_csv: str, cal
     from reasoniqa.data.manifest import load_manifest
     from reasoniqa.records import all_records
 
+    check_described(cfg, calibration)
     frame, _ = load_manifest(data_dir)
     teacher = teacher_descriptions(cfg, list(frame["path"])) if cfg["labels"].get("teacher") else None
     records = all_records(frame, pd.read_csv(features_csv), load_thresholds(calibration), dataset, cfg, teacher)

@@ -99,7 +99,9 @@ def intervention(frame) -> str:
 
 
 def stage1(frame) -> str:
-    features = ["blur", "noise", "compression", "exposure", "contrast", "colour"]
+    from reasoniqa.features import FEATURES
+
+    features = [f for f in FEATURES if f in frame.columns]  # the described ones
     rows = [[r["method"], r["dataset"], *[f"{r[f]:.2f}" for f in features]]
             for _, r in frame[frame["method"].isin(["two_stage", "majority_level"])].iterrows()]
     return _markdown(["method", "dataset", *features], rows)

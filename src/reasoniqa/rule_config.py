@@ -73,7 +73,7 @@ def section_names(rule: str, config: dict, wildcards: dict | None = None) -> lis
     model = model_section(config)
     model_keys = ["model"] if "embedded" in model else [f"model.{k}" for k in sorted(model)]
     names = [n for name in RULE_CONFIG[rule] for n in (model_keys if name == "model" else [name])]
-    names = [n for n in names if not any(n.startswith(f"{other}.") for other in names)]  # labels holds labels.features
+    names = [n for n in dict.fromkeys(names) if not any(n.startswith(f"{other}.") for other in names)]  # labels holds labels.features
     return [name.format(**(wildcards or {})) for name in names]
 
 

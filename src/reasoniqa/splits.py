@@ -55,7 +55,7 @@ def rate_measured_split(cfg: dict, method: str, base: str, adapter: str | None, 
 
     from reasoniqa.data.manifest import load_manifest
     from reasoniqa.io import write_csv
-    from reasoniqa.labels import load_thresholds
+    from reasoniqa.labels import check_described, load_thresholds
     from reasoniqa.methods import get_method
     from reasoniqa.model.load import load_method_model
     from reasoniqa.records import measured_descriptions
@@ -64,6 +64,7 @@ def rate_measured_split(cfg: dict, method: str, base: str, adapter: str | None, 
     if cfg["labels"].get("teacher"):
         raise UserError("labels.teacher is set: the raters learned a teacher's wording, which descriptions from "
                         "measured levels do not follow; the ceiling needs template descriptions")
+    check_described(cfg, calibration)
     thresholds, described = load_thresholds(calibration), []
     for folder, feature_csv, out in paired(data=data, features=features, out=outs):
         frame, meta = load_manifest(folder, split=split)

@@ -107,8 +107,9 @@ def lora_config(cfg: dict, modules_to_save: list[str]):
 
 def trained_sections(cfg: dict) -> tuple:
     """The config a trained adapter depends on (its fingerprint and recorded hash): the embedded model's
-    sizes only where that model is the source (reasoniqa.config.model_section)."""
-    return cfg["train"], model_section(cfg), cfg["levels"], cfg["prompts"]
+    sizes only where that model is the source (reasoniqa.config.model_section); the described features
+    too, which the describe question names (rule_config's _CHAT)."""
+    return cfg["train"], model_section(cfg), cfg["levels"], cfg["prompts"], cfg["labels"].get("features")
 
 
 def merge_adapter(cfg: dict, base: str, adapter: str, out: str | Path) -> None:

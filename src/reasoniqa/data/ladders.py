@@ -3,7 +3,7 @@ unlike anything it was trained on?
 
 The content is procedural: dead-leaves images (Lee, Mumford & Huang 2001; the texture of IEEE/ISO
 camera tests), occluding discs with power-law radii, whose statistics are scale-invariant like natural
-scenes' but which no training split contains. Each content gets every listed distortion at every listed
+scenes' (between the smallest disc, a few pixels, and the largest) but which no training split contains. Each content gets every listed distortion at every listed
 strength (strength 0: the pristine image, once per content); the manifest is the common one, every row
 in the test split, with a MOS from the stand-ins' psychometric model.
 """
@@ -34,6 +34,10 @@ def dead_leaves(size: int, rng, discs: int = 3000, r_min_px: float = R_MIN_PX, r
     saturation."""
     from PIL import Image, ImageDraw
 
+    from reasoniqa import UserError
+
+    if r_min_px / size >= r_max:
+        raise UserError(f"ladder: the smallest disc ({r_min_px} px) is not below the largest ({r_max} of {size} px)")
     side = size * RENDER_SCALE
     canvas = Image.new("RGB", (side, side), tuple(int(v) for v in rng.integers(0, 256, 3)))
     draw = ImageDraw.Draw(canvas)
@@ -66,7 +70,8 @@ def synthesize_ladders(name: str, spec: dict, out: str | Path, progress: bool = 
     with atomic_dir(out) as tmp:
         (tmp / "images").mkdir()
         for c in tqdm(range(spec["contents"]), desc=f"synthesize {name}", disable=not progress):
-            pristine = dead_leaves(spec["image_size"], np.random.default_rng([spec.get("seed", 0), 0, c]))
+            pristine = dead_leaves(spec["image_size"], np.random.default_rng([spec.get("seed", 0), 0, c]),
+                                   r_min_px=spec.get("min_disc_px", R_MIN_PX))
             content = f"leaves{c:02d}"
             versions = [({}, f"{content}_pristine.png")] + [
                 ({d: s}, f"{content}_{d}_{s:.2f}.png") for d in spec["distortions"] for s in steps]

@@ -42,7 +42,7 @@ def ladder_table(pred_files: list[str], data_dirs: list[str], table_path: str, r
     `linear` (train_features, ladder_features, calibration, and data_dirs naming the training datasets too)
     a row `linear / measured levels`, the ceiling table's linear model. A method's own row against its
     measured-descriptions row: what its describing loses on unseen content; that row against -1: what
-    the six described features carry of the distortions there."""
+    the described features carry of the distortions there."""
     import pandas as pd
 
     from reasoniqa import UserError
