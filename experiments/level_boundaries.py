@@ -77,9 +77,9 @@ def main() -> None:
         for r in rows:
             mark = "  <- best on train" if r is best else ""
             print(f"  {str(r['quantiles']):22s} train {r['train_srcc']:.3f}  test {r['test_srcc']:.3f}{mark}")
-    # blur and noise share their four level names and are cut over all images, hence one set of
-    # boundaries: the best mean over the two on the training split (compression is cut among the
-    # compressed images, features.ABSENT_AT_ZERO: its own set above)
+    # blur and noise share their four level names, hence one set of boundaries: the best mean over the
+    # two on the training split (noise's taken among the images with chroma, compression's among the
+    # compressed images, features.ABSENT_AT_ZERO: compression has its own set above)
     shared = max(CANDIDATES["degradation"], key=lambda q: np.mean(
         [next(r["train_srcc"] for r in out[f]["candidates"] if r["quantiles"] == q) for f in ("blur", "noise")]))
     out["degradations_chosen_on_train"] = shared

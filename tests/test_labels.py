@@ -97,15 +97,15 @@ def test_bad_described_features_in_a_config_are_refused_in_one_line(root, tmp_pa
 
 def test_a_config_moves_one_feature_s_level_boundaries_and_nothing_else(tmp_path):
     values = pd.DataFrame({f: np.linspace(0, 1, 101) for f in FEATURES})
-    moved = calibrate(values, {"noise": [0.75, 0.85, 0.93]})
-    assert moved["noise"] == pytest.approx([0.75, 0.85, 0.93])
-    assert {f: moved[f] for f in FEATURES if f != "noise"} == {f: t for f, t in calibrate(values).items() if f != "noise"}
+    moved = calibrate(values, {"blur": [0.75, 0.85, 0.93]})
+    assert moved["blur"] == pytest.approx([0.75, 0.85, 0.93])
+    assert {f: moved[f] for f in FEATURES if f != "blur"} == {f: t for f, t in calibrate(values).items() if f != "blur"}
     # the calibration step records the quantiles it cut at
     values.assign(split="train").to_csv(tmp_path / "f.csv", index=False)
-    calibrate_files([str(tmp_path / "f.csv")], str(tmp_path / "cal.json"), {"noise": [0.75, 0.85, 0.93]})
+    calibrate_files([str(tmp_path / "f.csv")], str(tmp_path / "cal.json"), {"blur": [0.75, 0.85, 0.93]})
     recorded = json.loads((tmp_path / "cal.json").read_text())
-    assert recorded["quantiles"]["noise"] == [0.75, 0.85, 0.93] and recorded["quantiles"]["blur"] == QUANTILES["blur"]
-    assert recorded["thresholds"]["noise"] == pytest.approx([0.75, 0.85, 0.93])
+    assert recorded["quantiles"]["blur"] == [0.75, 0.85, 0.93] and recorded["quantiles"]["noise"] == QUANTILES["noise"]
+    assert recorded["thresholds"]["blur"] == pytest.approx([0.75, 0.85, 0.93])
 
 
 def test_greyscale_images_are_muted_and_colour_is_cut_among_the_images_that_have_colour(tmp_path, caplog):
@@ -124,6 +124,16 @@ def test_greyscale_images_are_muted_and_colour_is_cut_among_the_images_that_have
     assert levels[:30] == ["muted"] * 30 and levels[30:42] == ["muted"] * 12 and levels[-12:] == ["vivid"] * 12
     warned = [r.getMessage() for r in caplog.records]
     assert len(warned) == 1 and "blur 'none'" in warned[0], warned
+
+
+def test_noise_is_cut_among_the_images_with_chroma_so_greyscale_ones_do_not_move_the_cuts():
+    """Greyscale photographs read chroma noise 0: cut over all images, their share would decide where
+    "none" ends among the colour ones. Among the images with chroma, adding greyscale ones changes nothing."""
+    colour = pd.DataFrame({f: np.linspace(0.001, 0.1, 60) for f in FEATURES})
+    with_grey = pd.concat([colour, colour.iloc[:40].assign(noise=0.0)], ignore_index=True)
+    assert calibrate(with_grey)["noise"] == pytest.approx(calibrate(colour)["noise"])
+    assert quantize(0.0, calibrate(with_grey)["noise"], "noise") == "none"
+    assert calibrate(with_grey)["blur"] != pytest.approx(calibrate(colour)["blur"])  # other features: all images
 
 
 def test_a_training_split_without_any_jpeg_names_every_image_uncompressed(tmp_path, caplog):
