@@ -248,3 +248,39 @@ def test_balanced_agreement_holds_a_constant_answer_at_one_over_the_levels_prese
     assert balanced_agreement(truth, truth)["noise"] == 1.0
     one_wrong = truth[:8] + [{**base, "noise": "severe"}, truth[9]]  # a clean image called severe
     assert balanced_agreement(one_wrong, truth)["noise"] == pytest.approx((8 / 9 + 1) / 2)
+
+
+def test_the_examples_figure_draws_generated_text_as_text(tmp_path, test_cfg):
+    """A generated description is arbitrary text: "$$$$$$$$$$$$$$" (an even number of "$", which matplotlib
+    reads as mathtext) once broke the figure."""
+    from reasoniqa.data.ladders import synthesize_ladders
+    from reasoniqa.data.manifest import load_manifest
+    from reasoniqa.figures.examples import plot_examples
+
+    spec = {"kind": "ladder", "seed": 1, "image_size": 32, "contents": 1, "distortions": ["blur"],
+            "strengths": [0.0, 1.0], "mos_scale": [0, 100]}
+    synthesize_ladders("lad", spec, tmp_path / "lad", progress=False)
+    names = list(load_manifest(tmp_path / "lad")[0]["name"])
+    pred = tmp_path / "pred" / "two_stage" / "seed0" / "lad.csv"
+    pred.parent.mkdir(parents=True)
+    pd.DataFrame({"name": names, "description": ["$$$$$$$$$$$$$$", "Edges are sharp."], "pred_level": ["$", "good"],
+                  "pred_score": [3.0, 4.0]}).to_csv(pred, index=False)
+    samples = tmp_path / "samples" / "two_stage" / "seed0" / "t1" / "lad.jsonl"
+    samples.parent.mkdir(parents=True)
+    samples.write_text("\n".join(json.dumps({"name": n, "levels": ["good", "$x"]}) for n in names) + "\n")
+    plot_examples(test_cfg, [str(pred)], [str(samples)], str(tmp_path / "lad"), str(tmp_path / "fig.png"))
+    assert (tmp_path / "fig.png").stat().st_size > 0
+
+
+def test_the_lens_panel_draws_decoded_tokens_as_text(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from reasoniqa.figures.dynamics import _example_panel
+
+    fig, ax = plt.subplots()
+    _example_panel(ax, {"top_tokens": [["$$", "good"], ["$x$$", "$"]], "top_probs": [[0.6, 0.4], [0.5, 0.5]]}, "t")
+    fig.savefig(tmp_path / "lens.png")  # drawing parses the text
+    assert [t.get_text().split("\n")[0] for t in ax.texts][:3] == ["$$", "good", "$x$$"]

@@ -38,7 +38,7 @@ def _example_panel(ax, sample: dict, title: str) -> None:
     labels = np.array([[f"{t}\n{p:.2f}" for t, p in zip(toks, ps)] for toks, ps in
                        zip(sample["top_tokens"], sample["top_probs"])])
     sns.heatmap(probs, annot=labels, fmt="", cmap="viridis", vmin=0, vmax=1, cbar=False, ax=ax,
-                annot_kws={"fontsize": 6})
+                annot_kws={"fontsize": 6, "parse_math": False})  # decoded tokens: a "$$" is not mathtext
     ax.set_yticklabels([str(i) for i in range(probs.shape[0])], rotation=0)
     ax.set_xlabel("rank of candidate")
     ax.set_ylabel("layer (0 = embeddings)")

@@ -76,7 +76,8 @@ def plot_examples(cfg: dict, pred_files: list[str], sample_files: list[str], dat
             body = textwrap.fill(str(p["description"]), 48) + f"\n-> {p['pred_level']} ({p['pred_score']:.2f})"
             text_ax.text(0, 1, f"{method}" + (f"  [contradiction: {clash}]" if clash else ""), fontsize=7,
                          weight="bold", va="top", color="firebrick" if clash else "black", transform=text_ax.transAxes)
-            text_ax.text(0, 0.8, body, fontsize=6.5, va="top", family="monospace", transform=text_ax.transAxes)
+            text_ax.text(0, 0.8, body, fontsize=6.5, va="top", family="monospace", transform=text_ax.transAxes,
+                         parse_math=False)  # generated text: a "$" is not mathtext
             text_ax.axis("off")
             levels = next(s["levels"] for s in samples[method] if s["name"] == name)
             counts = [levels.count(w) for w in words] + [sum(lv not in words for lv in levels)]
