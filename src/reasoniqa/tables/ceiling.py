@@ -108,13 +108,13 @@ def ceiling_table(train_features: list[str], test_features: dict[str, str], data
     `rated`: predictions of raters fed measured descriptions; `own`: the same methods' own predictions."""
     import pandas as pd
 
-    from reasoniqa.features import FEATURES, levels_of
+    from reasoniqa.features import levels_of
     from reasoniqa.labels import applied_strengths, load_thresholds
     from reasoniqa.metrics import correlations
 
     synthetic = {}  # dataset -> whether it is a stand-in (its applied strengths known)
     thresholds = load_thresholds(calibration)  # of the described features: every row reads only those
-    named = [f for f in FEATURES if f in thresholds]
+    named = list(thresholds)  # load_thresholds keeps FEATURES order
     train = pd.concat([measured_split(f, data_dirs, "train", synthetic) for f in train_features], ignore_index=True)
     mean, std = train[named].mean().to_numpy(), train[named].std().to_numpy() + 1e-12
     w_levels = fit_level_model(train, thresholds)

@@ -44,11 +44,11 @@ def description_accuracy(pred_files: list[str], feature_files: list[str], calibr
     import pandas as pd
 
     from reasoniqa.descriptions import names_every_feature, parse
-    from reasoniqa.features import FEATURES, levels_of
+    from reasoniqa.features import levels_of
     from reasoniqa.labels import load_thresholds
 
     thresholds = load_thresholds(calibration)  # of the described features
-    named = [f for f in FEATURES if f in thresholds]
+    named = list(thresholds)  # load_thresholds keeps FEATURES order
     features = {Path(f).stem: pd.read_csv(f).set_index("name") for f in feature_files}
     rows, majority = [], {}
     for f in pred_files:
