@@ -290,6 +290,28 @@ def _chroma_q90(img, grey):
     return np.quantile(np.hypot(lab[..., 1], lab[..., 2]), 0.9)
 
 
+def _log_gradient_ratio(img, grey):
+    """A tone curve scales the log-domain gradients at one end: y = x^g multiplies those of log y by g
+    (a darkening curve), 1 - y = (1 - x)^g those of log(1 - y) (a brightening one). Their ratio,
+    mean gradient of log(1 - y) over that of log y, is independent of the content's mean brightness."""
+    dark = np.hypot(*np.gradient(np.log(grey + 0.02))).mean()
+    bright = np.hypot(*np.gradient(np.log(1 - grey + 0.02))).mean()
+    return float(np.log((bright + 1e-6) / (dark + 1e-6)))
+
+
+def _gamma_slopes(img, grey):
+    """The same from the pixels: regress log |gradient| on log y and log(1 - y) (y smoothed over 1 px);
+    the darkening curve's (g - 1) / g is the slope on log y, the brightening one's on log(1 - y)."""
+    from skimage.filters import gaussian
+
+    eps = 1 / 255
+    magnitude = np.hypot(*np.gradient(grey)).ravel()
+    y = gaussian(grey, 1.0).ravel()
+    x = np.column_stack([np.ones(y.size), np.log(y + eps), np.log(1 - y + eps)])
+    coef = np.linalg.lstsq(x, np.log(magnitude + eps), rcond=None)[0]
+    return float(coef[2] - coef[1])
+
+
 EXTRA = {
     "noise:chroma_sigma": _chroma_sigma, "noise:rgb_sigma": _rgb_sigma, "noise:immerkaer": _immerkaer,
     "noise:min_patch": _noise_min_patch, "noise:chroma_patch": _noise_chroma_patch,
@@ -300,11 +322,41 @@ EXTRA = {
     "blur:local_sharpness": _local_sharpness, "blur:spectral_ratio": _spectral_ratio,
     "exposure:logit_mean": _logit_mean, "exposure:q10_plus_q90": _q10_plus_q90,
     "exposure:median": _median_lum, "exposure:log_mean": _log_mean, "exposure:clip_balance": _clip_balance,
-    "exposure:mid_quantiles": _mid_quantiles,
+    "exposure:mid_quantiles": _mid_quantiles, "exposure:log_gradient_ratio": _log_gradient_ratio,
+    "exposure:gamma_slopes": _gamma_slopes,
     "contrast:range": _range, "contrast:local": _local_contrast, "contrast:std_over_range": _std_over_range,
     "colour:hasler_unsmoothed": _hasler_unsmoothed, "colour:sat_mean": _sat_mean, "colour:chroma_rel": _chroma_rel,
     "colour:chroma_q90": _chroma_q90,
 }
+
+
+def fitted_exposure(train, test, alpha: float = 1000.0) -> dict:
+    """A ridge regression of the signed exposure strength on every exposure candidate and contrast:std
+    (standardized, with their squares), fitted on the training split: Spearman with the photographs held
+    out five at a time (whether it learns exposure or the photographs) and on the test splits."""
+    from scipy import stats
+
+    cols = [c for c in train.columns if c.startswith("exposure:")] + ["contrast:std"]
+    mean, std = train[cols].mean(), train[cols].std() + 1e-12
+
+    def design(frame):
+        z = ((frame[cols] - mean) / std).fillna(0.0).to_numpy()
+        return np.column_stack([np.ones(len(z)), z, z**2])
+
+    def fit(frame):
+        x, y = design(frame), frame["truth:exposure"].to_numpy()
+        penalty = alpha * np.eye(x.shape[1])
+        penalty[0, 0] = 0.0  # the intercept is not shrunk
+        return np.linalg.solve(x.T @ x + penalty, x.T @ y)
+
+    photos = np.array(sorted(train["photo"].unique()))
+    held_out = np.zeros(len(train))
+    for k in range(5):
+        hold = train["photo"].isin(photos[k::5]).to_numpy()
+        held_out[hold] = design(train[hold]) @ fit(train[~hold])
+    return {"alpha": alpha, "columns": cols,
+            "srcc_train_photographs_held_out": float(stats.spearmanr(held_out, train["truth:exposure"]).statistic),
+            "srcc_test": float(stats.spearmanr(design(test) @ fit(train), test["truth:exposure"]).statistic)}
 
 
 def main() -> None:
@@ -326,7 +378,8 @@ def main() -> None:
             if r.split == "train" and ds != "synth_koniq":
                 continue
             applied = parse_distortions(r.distortions)
-            rows.append({"dataset": ds, "split": r.split, "name": r.name, "score": r.score, **candidates(np.asarray(load_image(r.path))),
+            rows.append({"dataset": ds, "split": r.split, "name": r.name, "score": r.score,
+                         "photo": r.content.rsplit("_", 1)[0], **candidates(np.asarray(load_image(r.path))),
                          **{f"truth:{f}": GROUND_TRUTH[f][1] * true_strength(applied, f) for f in GROUND_TRUTH}})
     data = pd.DataFrame(rows)
     test, train = data[data["split"] == "test"], data[data["split"] == "train"]  # train: synth_koniq's
@@ -340,6 +393,8 @@ def main() -> None:
         if feature == "colour":  # the confound a colour measure must not carry: noise read as colour
             result[col]["srcc_train_vs_noise"] = float(stats.spearmanr(train[col], train["truth:noise"]).statistic)
         print(f"{col:32s} train {rho_train:+.3f} test {rho:+.3f}  " + " ".join(f"{d[6:]} {v:+.2f}" for d, v in per.items()))
+    result["exposure:fitted_histogram"] = fitted_exposure(train, test)
+    print("exposure:fitted_histogram", result["exposure:fitted_histogram"])
     from pathlib import Path
 
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
