@@ -112,10 +112,10 @@ def test_greyscale_images_are_muted_and_colour_is_cut_among_the_images_that_have
     """Colourfulness 0 for a third of the training images (greyscale photographs): quantiles over all of
     them would put the first cut at 0, and a value at a cut takes the level above, so 'muted' would never be
     named. The cuts sit among the coloured images instead; a greyscale image is 'muted', as are the least
-    colourful fifth of the others. A tied mass elsewhere (blur 0 for 60 %) still leaves a level empty: logged."""
+    colourful fifth of the others. A tied mass elsewhere (blur 0 for 80 %) still leaves a level empty: logged."""
     values = pd.DataFrame({f: np.linspace(0, 1, 90) for f in FEATURES})
     values["colour"] = np.r_[np.zeros(30), np.linspace(1, 60, 60)]
-    values["blur"] = np.r_[np.zeros(54), np.linspace(0.1, 1, 36)]
+    values["blur"] = np.r_[np.zeros(72), np.linspace(0.1, 1, 18)]
     values.assign(split="train").to_csv(tmp_path / "f.csv", index=False)
     with caplog.at_level("WARNING", logger="reasoniqa.labels"):
         thresholds = calibrate_files([str(tmp_path / "f.csv")], str(tmp_path / "cal.json"))
@@ -177,11 +177,12 @@ def test_the_experiment_config_of_the_level_boundaries_loads(root):
 def test_calibration_uses_quantiles_and_levels_follow_thresholds():
     values = pd.DataFrame({f: np.linspace(0, 1, 101) for f in FEATURES})
     thresholds = calibrate(values)
-    assert thresholds["blur"] == pytest.approx([0.5, 0.75, 0.9])
+    assert thresholds["blur"] == pytest.approx([0.7, 0.85, 0.95])
     assert thresholds["exposure"] == pytest.approx([0.15, 0.85])
-    assert quantize(0.2, thresholds["blur"], "blur") == "none"
-    assert quantize(0.8, thresholds["blur"], "blur") == "moderate"
-    assert quantize(0.95, thresholds["blur"], "blur") == "severe"
+    assert quantize(0.6, thresholds["blur"], "blur") == "none"
+    assert quantize(0.8, thresholds["blur"], "blur") == "slight"
+    assert quantize(0.9, thresholds["blur"], "blur") == "moderate"
+    assert quantize(0.96, thresholds["blur"], "blur") == "severe"
     assert quantize(0.05, thresholds["exposure"], "exposure") == "dark"
     assert levels_of(values.iloc[100], thresholds)["colour"] == "vivid"
 
