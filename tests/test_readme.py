@@ -68,5 +68,11 @@ def test_the_three_seed_tables_in_the_readme_are_the_kept_tables_rendered(root):
 
     text = (root / "README.md").read_text()
     kept = root / "docs/experiments/three_seeds"
-    assert readme.table1(pd.read_csv(kept / "table1_correlations.csv")) in text
-    assert readme.ladders(pd.read_csv(kept / "ladders.csv")) in text
+    for table in (readme.table1(pd.read_csv(kept / "table1_correlations.csv")),
+                  readme.ladders(pd.read_csv(kept / "ladders.csv"))):
+        assert "\n\n" + table + "\n" in text  # whole: a blank line before, no extra row after
+        assert "|" not in text.split("\n\n" + table + "\n", 1)[1].split("\n", 1)[0]
+    meta = json.loads((kept / "snapshot.json").read_text())
+    assert meta["overrides"] == {"seeds": [0, 1, 2]}
+    assert meta["config_sha256"] == config_digest([root / c for c in meta["config"]]), (
+        "config changed since the three-seed run: rerun it and copy its tables to docs/experiments/three_seeds")

@@ -63,10 +63,11 @@ LEVELS = {
 # labels.quantiles). Blur's "none" ends at the 70th percentile: 71 % of synth_koniq's training images
 # carry no blur-like distortion (blur, JPEG 2000, fast fading; then 16 % up to strength 1/3, 7 % to 2/3,
 # 5 % above, whence 85 / 95). Cut at the median, half of the sharp images were "slightly blurry": the
-# level followed the applied blur with Spearman 0.659 on the test splits, 0.728 at 70 / 85 / 95 (runs of
-# 7b3a921 and the same with this change; README "Where the levels are cut"). Noise reaches about the
-# same share of "none" at its median, being cut among the images with chroma. A real training split's
-# share of sharp images is not known from its labels: a paper config that knows better sets its own.
+# level followed the applied blur with Spearman 0.659 on the test splits, 0.728 at 70 / 85 / 95 (runs
+# of 7b3a921 without and with this change, e31306f; README "Where the levels are cut"). Noise reaches
+# about the same share of "none" at its median, being cut among the images with chroma. A real
+# training split's share of sharp images is not known from its labels: a paper config that knows
+# better sets its own.
 QUANTILES = {
     "blur": [0.7, 0.85, 0.95],
     "noise": [0.5, 0.75, 0.9],        # among the images with chroma (ABSENT_AT_ZERO)
