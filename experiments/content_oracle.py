@@ -29,13 +29,14 @@ def oracle(resources: str, results: str) -> dict:
     import pandas as pd
     from scipy import stats
 
+    from reasoniqa.data.synth import photograph_of
     from reasoniqa.features import FEATURES
     from reasoniqa.labels import GROUND_TRUTH
 
     parts = []
     for d in STAND_INS:
         frame, measured, applied = stand_in_split(resources, results, d, "test")
-        photo = frame["content"].str.rsplit("_", n=1).str[0].to_numpy()  # crop "coffee_03" of photograph "coffee"
+        photo = frame["content"].map(photograph_of).to_numpy()
         parts.append((photo, measured.to_numpy(float), applied))
     photo = np.concatenate([p for p, _, _ in parts])
     values = np.concatenate([v for _, v, _ in parts])

@@ -372,6 +372,7 @@ def main() -> None:
     from scipy import stats
 
     from reasoniqa.data.manifest import load_manifest, parse_distortions
+    from reasoniqa.data.synth import photograph_of
     from reasoniqa.images import load_image
     from reasoniqa.labels import GROUND_TRUTH, true_strength
 
@@ -387,7 +388,7 @@ def main() -> None:
                 continue
             applied = parse_distortions(r.distortions)
             rows.append({"dataset": ds, "split": r.split, "name": r.name, "score": r.score,
-                         "photo": r.content.rsplit("_", 1)[0], **candidates(np.asarray(load_image(r.path))),
+                         "photo": photograph_of(r.content), **candidates(np.asarray(load_image(r.path))),
                          **{f"truth:{f}": GROUND_TRUTH[f][1] * true_strength(applied, f) for f in GROUND_TRUTH}})
     data = pd.DataFrame(rows)
     test, train = data[data["split"] == "test"], data[data["split"] == "train"]  # train: synth_koniq's

@@ -17,11 +17,17 @@ def test_readme_blocks_are_the_snapshot_rendered(root):
         assert body == rendered[name], f"README block {name!r} differs from docs/results: run `make readme`"
 
 
-def test_snapshot_was_made_with_the_current_config(root):
-    meta = json.loads((root / "docs/results/snapshot.json").read_text())
+def made_with_the_current_config(root, snapshot: str) -> dict:
+    """A snapshot's snapshot.json, checked: the config it records still has the digest it records."""
+    meta = json.loads((root / snapshot / "snapshot.json").read_text())
     configs = [meta["config"]] if isinstance(meta["config"], str) else meta["config"]
     assert meta["config_sha256"] == config_digest([root / c for c in configs]), (
-        "config changed since the README's results were made: rerun `make run` and `make readme`")
+        f"config changed since the tables in {snapshot} were made: rerun the workflow and copy them again")
+    return meta
+
+
+def test_snapshot_was_made_with_the_current_config(root):
+    made_with_the_current_config(root, "docs/results")  # `make run`, then `make readme`
 
 
 def test_update_rewrites_only_the_marked_blocks(tmp_path):
@@ -72,7 +78,4 @@ def test_the_three_seed_tables_in_the_readme_are_the_kept_tables_rendered(root):
                   readme.ladders(pd.read_csv(kept / "ladders.csv"))):
         assert "\n\n" + table + "\n" in text  # whole: a blank line before, no extra row after
         assert "|" not in text.split("\n\n" + table + "\n", 1)[1].split("\n", 1)[0]
-    meta = json.loads((kept / "snapshot.json").read_text())
-    assert meta["overrides"] == {"seeds": [0, 1, 2]}
-    assert meta["config_sha256"] == config_digest([root / c for c in meta["config"]]), (
-        "config changed since the three-seed run: rerun it and copy its tables to docs/experiments/three_seeds")
+    assert made_with_the_current_config(root, "docs/experiments/three_seeds")["overrides"] == {"seeds": [0, 1, 2]}

@@ -4,7 +4,7 @@ import pytest
 
 from reasoniqa.data.manifest import COLUMNS, load_manifest, parse_distortions
 from reasoniqa.data.photos import PHOTOS
-from reasoniqa.data.synth import synthesize
+from reasoniqa.data.synth import photograph_of, synthesize
 
 
 def test_synthetic_dataset_manifest(tmp_path, test_cfg):
@@ -20,7 +20,7 @@ def test_synthetic_dataset_manifest(tmp_path, test_cfg):
     test_contents = set(frame.loc[frame.split == "test", "content"])
     train_contents = set(frame.loc[frame.split == "train", "content"])
     assert test_contents and train_contents and not test_contents & train_contents
-    assert {c.rsplit("_", 1)[0] for c in test_contents} == set(test_cfg["test_photos"])
+    assert {photograph_of(c) for c in test_contents} == set(test_cfg["test_photos"])
     # ground truth stored: each row names its distortions and strengths
     for text in frame["distortions"]:
         applied = parse_distortions(text)

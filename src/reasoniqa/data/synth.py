@@ -18,6 +18,16 @@ from reasoniqa.data.photos import PHOTOS, load_photo
 from reasoniqa.io import atomic_dir, write_json
 
 
+def content_name(photo: str, crop: int) -> str:
+    """A stand-in's `content`: crop `crop` of photograph `photo` ("coffee_03"); photograph_of inverts it."""
+    return f"{photo}_{crop:02d}"
+
+
+def photograph_of(content: str) -> str:
+    """The photograph a stand-in's content was cropped from (content_name's inverse)."""
+    return content.rsplit("_", 1)[0]
+
+
 def random_crop(photo: np.ndarray, size: int, rng) -> np.ndarray:
     from PIL import Image
 
@@ -103,7 +113,7 @@ def synthesize(name: str, spec: dict, out: str | Path, test_photos: list[str], p
             photo = load_photo(photo_name)
             pristine = random_crop(photo, spec["image_size"], rng)
             content_quality = float(rng.uniform(0.85, 1.0))
-            content = f"{photo_name}_{crop_idx:02d}"
+            content = content_name(photo_name, crop_idx)
             split = "test" if photo_name in test_photos else "train"
             if spec.get("include_references", False):
                 raw = dataset_scale(psychometric.rate(content_quality, rater_bias, rng), lo, hi, lower_is_better)
