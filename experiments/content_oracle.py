@@ -11,7 +11,12 @@ have a Gaussian sigma under 0.43 px) and other distortions in the same image.
     .venv/bin/python experiments/content_oracle.py [--results DIR --resources DIR]
 
 Writes <results>/experiments/content_oracle.json: per feature, Spearman(value, strength) as measured
-and relative to the photograph, on the four stand-ins' test splits pooled.
+and relative to the photograph, on the four stand-ins' test splits pooled; for the features cut over all
+their values (not ABSENT_AT_ZERO: blur, exposure, contrast) also the Spearman of the *level* (the
+feature validation's measure), cut at the training split's quantiles of the relative value (relative to
+the training photographs' own means), and the ceiling (the workflow's linear model on one-hot measured
+levels, `tables.ceiling`) with that feature's level taken from the oracle: what the goals of issue #22
+(level Spearman 0.7, ceiling 0.75) would reach with content knowledge.
 """
 
 from __future__ import annotations
@@ -25,32 +30,84 @@ from common import ROOT, stand_in_split, write_result
 STAND_INS = ["synth_koniq", "synth_spaq", "synth_live", "synth_csiq"]
 
 
+def relative_to_photograph(values: np.ndarray, strengths: np.ndarray, photo: np.ndarray) -> np.ndarray:
+    """Each value less the mean of its photograph's images without the distortion (strength 0), plus the
+    mean of all those images (so the values keep their scale and cuts can be placed among them)."""
+    import pandas as pd
+
+    clean = strengths == 0
+    means = pd.Series(values[clean]).groupby(photo[clean]).mean()
+    return values - means.reindex(photo).to_numpy() + values[clean].mean()
+
+
+def split_arrays(resources: str, results: str, datasets: list[str], split: str):
+    """The datasets' `split`, concatenated: (frame with scores and distortions, measured [N, FEATURES],
+    applied strengths [N, FEATURES], photograph of each image)."""
+    import pandas as pd
+
+    from reasoniqa.data.synth import photograph_of
+
+    parts = [stand_in_split(resources, results, d, split) for d in datasets]  # references left out
+    frame = pd.concat([p[0].assign(dataset=d) for d, p in zip(datasets, parts)], ignore_index=True)
+    return (frame, np.concatenate([p[1].to_numpy(float) for p in parts]), np.concatenate([p[2] for p in parts]),
+            frame["content"].map(photograph_of).to_numpy())
+
+
 def oracle(resources: str, results: str) -> dict:
     import pandas as pd
     from scipy import stats
 
-    from reasoniqa.data.synth import photograph_of
-    from reasoniqa.features import FEATURES
+    from reasoniqa.config import load_config
+    from reasoniqa.features import (ABSENT_AT_ZERO, FEATURES, LEVELS, calibrate, described, feature_cuts,
+                                    level_quantiles, levels_of, quantize)
     from reasoniqa.labels import GROUND_TRUTH
+    from reasoniqa.tables.ceiling import fit_level_model, level_design
 
-    parts = []
-    for d in STAND_INS:
-        frame, measured, applied = stand_in_split(resources, results, d, "test")
-        photo = frame["content"].map(photograph_of).to_numpy()
-        parts.append((photo, measured.to_numpy(float), applied))
-    photo = np.concatenate([p for p, _, _ in parts])
-    values = np.concatenate([v for _, v, _ in parts])
-    strengths = np.concatenate([s for _, _, s in parts])
-    out = {}
+    cfg = load_config(ROOT / "config/config.yaml")
+    test_frame, values, strengths, photo = split_arrays(resources, results, STAND_INS, "test")
+    train_frame, train_values, train_strengths, train_photo = split_arrays(
+        resources, results, cfg["train_datasets"], "train")
+    quantiles = (cfg.get("labels") or {}).get("quantiles")
+    cuts = calibrate(pd.DataFrame(train_values, columns=FEATURES), quantiles)
+    named = described((cfg.get("labels") or {}).get("features"))
+
+    def level_index(v, f, thresholds):
+        return np.array([LEVELS[f].index(quantize(x, thresholds, f)) for x in v])
+
+    def ceiling(test_v, train_v):
+        """Mean test SRCC over the stand-ins of the ceiling's model (linear on one-hot levels of `named`)."""
+        train = pd.DataFrame(train_v, columns=FEATURES).assign(score=train_frame["score"].to_numpy(float))
+        th = {f: c for f, c in calibrate(train, quantiles).items() if f in named}
+        w = fit_level_model(train, th)
+        srcc = []
+        for d in STAND_INS:
+            rows = (test_frame["dataset"] == d).to_numpy()
+            levels = [levels_of(r, th) for r in pd.DataFrame(test_v[rows], columns=FEATURES).to_dict("records")]
+            srcc.append(stats.spearmanr(level_design(levels) @ w, test_frame["score"].to_numpy(float)[rows]).statistic)
+        return float(np.mean(srcc))
+
+    out = {"ceiling_measured": ceiling(values, train_values)}
+    print(f"ceiling (linear on measured levels) {out['ceiling_measured']:.3f}")
     for i, f in enumerate(FEATURES):
         sign = GROUND_TRUTH[f][1]
         v, s = values[:, i], sign * strengths[:, i]
-        clean = pd.Series(v[s == 0]).groupby(photo[s == 0]).mean()
-        relative = v - clean.reindex(photo).to_numpy()
+        relative = relative_to_photograph(v, s, photo)
         out[f] = {"measured": float(stats.spearmanr(v, s).statistic),
                   "relative_to_photograph": float(stats.spearmanr(relative, s).statistic)}
-        print(f"{f:12s} Spearman(value, strength) {out[f]['measured']:.3f}, "
-              f"relative to its photograph {out[f]['relative_to_photograph']:.3f}")
+        line = (f"{f:12s} Spearman(value, strength) {out[f]['measured']:.3f}, "
+                f"relative to its photograph {out[f]['relative_to_photograph']:.3f}")
+        if f not in ABSENT_AT_ZERO:  # a relative value has no "absent" zero to cut around
+            train_rel = relative_to_photograph(train_values[:, i], sign * train_strengths[:, i], train_photo)
+            rel_cuts = feature_cuts(train_rel, f, level_quantiles(quantiles)[f])
+            out[f]["level_measured"] = float(stats.spearmanr(level_index(v, f, cuts[f]), s).statistic)
+            out[f]["level_relative_to_photograph"] = float(stats.spearmanr(level_index(relative, f, rel_cuts), s).statistic)
+            line += (f"; level {out[f]['level_measured']:.3f}, relative {out[f]['level_relative_to_photograph']:.3f}")
+            if f in named:
+                test_v, train_v = values.copy(), train_values.copy()
+                test_v[:, i], train_v[:, i] = relative, train_rel
+                out[f]["ceiling_relative_to_photograph"] = ceiling(test_v, train_v)
+                line += f"; ceiling with it {out[f]['ceiling_relative_to_photograph']:.3f}"
+        print(line)
     return out
 
 
