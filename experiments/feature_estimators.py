@@ -300,6 +300,31 @@ def _log_gradient_ratio(img, grey):
     return float(np.log((bright + 1e-6) / (dark + 1e-6)))
 
 
+def _reinhard_key(img, grey):
+    """Exposure relative to the image's own range: Reinhard's key, where the log-average luminance sits
+    between the log minimum and maximum (1st and 99th percentiles), 0 at the dark end, 1 at the bright."""
+    lum = np.log(grey + 0.01)
+    lo, hi = np.quantile(lum, [0.01, 0.99])
+    return float((lum.mean() - lo) / (hi - lo + 1e-6))
+
+
+def _mean_over_range(img, grey):
+    """Mean luminance relative to the 1st-99th percentile range: a tone curve keeps black and white
+    where they are and moves the mid-tones, a dark photograph's range is its own."""
+    lo, hi = np.quantile(grey, [0.01, 0.99])
+    return float((grey.mean() - lo) / (hi - lo + 1e-6))
+
+
+def _detail_weighted(img, grey):
+    """Mean luminance where the detail is (weighted by the local standard deviation over 5 px): a dark
+    sky around bright stars is exposed for the stars."""
+    from scipy.ndimage import uniform_filter
+
+    m = uniform_filter(grey, 5)
+    sd = np.sqrt(np.maximum(uniform_filter(grey * grey, 5) - m * m, 0))
+    return float((grey * sd).sum() / (sd.sum() + 1e-9))
+
+
 def _gamma_slopes(img, grey):
     """The same from the pixels: regress log |gradient| on log y and log(1 - y) (y smoothed over 1 px);
     the darkening curve's (g - 1) / g is the slope on log y, the brightening one's on log(1 - y)."""
@@ -324,7 +349,8 @@ EXTRA = {
     "exposure:logit_mean": _logit_mean, "exposure:q10_plus_q90": _q10_plus_q90,
     "exposure:median": _median_lum, "exposure:log_mean": _log_mean, "exposure:clip_balance": _clip_balance,
     "exposure:mid_quantiles": _mid_quantiles, "exposure:log_gradient_ratio": _log_gradient_ratio,
-    "exposure:gamma_slopes": _gamma_slopes,
+    "exposure:gamma_slopes": _gamma_slopes, "exposure:reinhard_key": _reinhard_key,
+    "exposure:mean_over_range": _mean_over_range, "exposure:detail_weighted": _detail_weighted,
     "contrast:range": _range, "contrast:local": _local_contrast, "contrast:std_over_range": _std_over_range,
     "colour:hasler_unsmoothed": _hasler_unsmoothed, "colour:sat_mean": _sat_mean, "colour:chroma_rel": _chroma_rel,
     "colour:chroma_q90": _chroma_q90,

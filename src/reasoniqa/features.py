@@ -19,8 +19,10 @@ README "Feature validation"):
   experiments/feature_estimators.py) reached 0.68. An image a later distortion (noise, blur, a tone
   curve) re-rendered leaves the lattice, and so does one resized after compression: it reads 0, "no
   compression". A camera's own tables are read as the IJG quality whose steps fit them best;
-- exposure: mean luminance (median, log-mean, quantile and clipping measures and their fitted
-  combinations tracked no better: the content's own brightness dominates); contrast: RMS contrast;
+- exposure: mean luminance (median, log-mean, quantile, clipping, range-relative and detail-weighted
+  measures and their fitted combinations tracked no better: the content's own brightness dominates, and
+  only knowing each photograph's own brightness lifts it to the 0.7 goal: experiments/content_oracle.py);
+  contrast: RMS contrast;
   colour: Hasler-Süsstrunk (2003) colourfulness of the chroma smoothed over a few pixels (colourfulness,
   CHROMA_SIGMA: pixel noise is chroma too, and made noisy greyscale images "vivid").
   Contrast and colour follow their distortion only weakly (Spearman 0.1-0.2: a photograph's own
