@@ -8,15 +8,17 @@ If even that oracle stays under the 0.7 goal, the goal is out of reach of any es
 stand-ins: what is left is strengths too weak to see (squared-uniform draws: a quarter of the blurs
 have a Gaussian sigma under 0.43 px) and other distortions in the same image.
 
-    .venv/bin/python experiments/content_oracle.py [--results DIR --resources DIR]
+    .venv/bin/python experiments/content_oracle.py [--results DIR --resources DIR --config FILE]
 
 Writes <results>/experiments/content_oracle.json: per feature, Spearman(value, strength) as measured
 and relative to the photograph, on the four stand-ins' test splits pooled; for the features cut over all
 their values (not ABSENT_AT_ZERO: blur, exposure, contrast) also the Spearman of the *level* (the
-feature validation's measure), cut at the training split's quantiles of the relative value (relative to
-the training photographs' own means), and the ceiling (the workflow's linear model on one-hot measured
-levels, `tables.ceiling`) with that feature's level taken from the oracle: what the goals of issue #22
-(level Spearman 0.7, ceiling 0.75) would reach with content knowledge.
+feature validation's measure): each image's deviation from its photograph's clean mean (the training
+split's from the training photographs'), placed at the training split's mean clean value and cut at the
+training split's quantiles of the same (the config's labels.quantiles); and the ceiling (the
+workflow's linear model on one-hot measured levels, `tables.ceiling`) with that feature's level taken
+from the oracle: what the goals of issue #22 (level Spearman 0.7, ceiling 0.75) would reach with
+content knowledge.
 """
 
 from __future__ import annotations
@@ -30,14 +32,15 @@ from common import ROOT, stand_in_split, write_result
 STAND_INS = ["synth_koniq", "synth_spaq", "synth_live", "synth_csiq"]
 
 
-def relative_to_photograph(values: np.ndarray, strengths: np.ndarray, photo: np.ndarray) -> np.ndarray:
-    """Each value less the mean of its photograph's images without the distortion (strength 0), plus the
-    mean of all those images (so the values keep their scale and cuts can be placed among them)."""
+def deviation_from_photograph(values: np.ndarray, strengths: np.ndarray, photo: np.ndarray) -> np.ndarray:
+    """Each value less the mean of its photograph's images without the distortion (strength 0)."""
     import pandas as pd
 
     clean = strengths == 0
-    means = pd.Series(values[clean]).groupby(photo[clean]).mean()
-    return values - means.reindex(photo).to_numpy() + values[clean].mean()
+    means = pd.Series(values[clean]).groupby(photo[clean]).mean().reindex(photo).to_numpy()
+    if np.isnan(means).any():
+        raise SystemExit(f"photographs without an image free of the distortion: {sorted(set(photo[np.isnan(means)]))}")
+    return values - means
 
 
 def split_arrays(resources: str, results: str, datasets: list[str], split: str):
@@ -53,17 +56,17 @@ def split_arrays(resources: str, results: str, datasets: list[str], split: str):
             frame["content"].map(photograph_of).to_numpy())
 
 
-def oracle(resources: str, results: str) -> dict:
+def oracle(resources: str, results: str, config: str) -> dict:
     import pandas as pd
     from scipy import stats
 
     from reasoniqa.config import load_config
-    from reasoniqa.features import (ABSENT_AT_ZERO, FEATURES, LEVELS, calibrate, described, feature_cuts,
-                                    level_quantiles, levels_of, quantize)
+    from reasoniqa.features import (ABSENT_AT_ZERO, FEATURES, calibrate, described, feature_cuts, level_quantiles,
+                                    levels_of)
     from reasoniqa.labels import GROUND_TRUTH
     from reasoniqa.tables.ceiling import fit_level_model, level_design
 
-    cfg = load_config(ROOT / "config/config.yaml")
+    cfg = load_config(config)
     test_frame, values, strengths, photo = split_arrays(resources, results, STAND_INS, "test")
     train_frame, train_values, train_strengths, train_photo = split_arrays(
         resources, results, cfg["train_datasets"], "train")
@@ -71,8 +74,8 @@ def oracle(resources: str, results: str) -> dict:
     cuts = calibrate(pd.DataFrame(train_values, columns=FEATURES), quantiles)
     named = described((cfg.get("labels") or {}).get("features"))
 
-    def level_index(v, f, thresholds):
-        return np.array([LEVELS[f].index(quantize(x, thresholds, f)) for x in v])
+    def level_index(v, thresholds):
+        return np.searchsorted(thresholds, v, side="right")  # features.quantize's level, as its index
 
     def ceiling(test_v, train_v):
         """Mean test SRCC over the stand-ins of the ceiling's model (linear on one-hot levels of `named`)."""
@@ -91,16 +94,20 @@ def oracle(resources: str, results: str) -> dict:
     for i, f in enumerate(FEATURES):
         sign = GROUND_TRUTH[f][1]
         v, s = values[:, i], sign * strengths[:, i]
-        relative = relative_to_photograph(v, s, photo)
+        relative = deviation_from_photograph(v, s, photo)
         out[f] = {"measured": float(stats.spearmanr(v, s).statistic),
                   "relative_to_photograph": float(stats.spearmanr(relative, s).statistic)}
         line = (f"{f:12s} Spearman(value, strength) {out[f]['measured']:.3f}, "
                 f"relative to its photograph {out[f]['relative_to_photograph']:.3f}")
-        if f not in ABSENT_AT_ZERO:  # a relative value has no "absent" zero to cut around
-            train_rel = relative_to_photograph(train_values[:, i], sign * train_strengths[:, i], train_photo)
+        if f not in ABSENT_AT_ZERO:  # a deviation has no "absent" zero to cut around
+            # both splits' deviations placed at the training split's mean clean value, so that the cuts
+            # (training quantiles) and the refitted model see test and training images on one scale
+            train_dev = deviation_from_photograph(train_values[:, i], sign * train_strengths[:, i], train_photo)
+            anchor = train_values[:, i][train_strengths[:, i] == 0].mean()
+            relative, train_rel = relative + anchor, train_dev + anchor
             rel_cuts = feature_cuts(train_rel, f, level_quantiles(quantiles)[f])
-            out[f]["level_measured"] = float(stats.spearmanr(level_index(v, f, cuts[f]), s).statistic)
-            out[f]["level_relative_to_photograph"] = float(stats.spearmanr(level_index(relative, f, rel_cuts), s).statistic)
+            out[f]["level_measured"] = float(stats.spearmanr(level_index(v, cuts[f]), s).statistic)
+            out[f]["level_relative_to_photograph"] = float(stats.spearmanr(level_index(relative, rel_cuts), s).statistic)
             line += (f"; level {out[f]['level_measured']:.3f}, relative {out[f]['level_relative_to_photograph']:.3f}")
             if f in named:
                 test_v, train_v = values.copy(), train_values.copy()
@@ -115,8 +122,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--results", default=str(ROOT / "results"))
     ap.add_argument("--resources", default=str(ROOT / "resources"))
+    ap.add_argument("--config", default=str(ROOT / "config/config.yaml"), help="the config the run was made with")
     args = ap.parse_args()
-    write_result(args.results, "content_oracle", oracle(args.resources, args.results))
+    write_result(args.results, "content_oracle", oracle(args.resources, args.results, args.config))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ that base with the run's own records and describes the same synth_koniq test ima
 experiments/stage1_balance.py (0 steps: the random base, as before the pretraining existed).
 Writes <run>/results/experiments/vision_pretrain.json.
 
-    .venv/bin/python experiments/vision_pretrain.py --run /tmp/runclone [--steps 0 1500]
+    .venv/bin/python experiments/vision_pretrain.py --run /tmp/runclone [--steps 0 1500 3000]
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def main() -> None:
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--run", required=True, help="a workflow tree with base models, synth_koniq labels and features")
-    ap.add_argument("--steps", type=int, nargs="+", default=[0, 1500], help="pretraining steps (0: the random base)")
+    ap.add_argument("--steps", type=int, nargs="+", default=[0, 3000], help="pretraining steps (0: the random base; 3000: the default)")
     ap.add_argument("--images", type=int, default=192, help="test images of synth_koniq to describe")
     ap.add_argument("--name", default="vision_pretrain")
     args = ap.parse_args()
